@@ -1,0 +1,1 @@
+"""The ``grader`` command: thin typer wrappers over keyword-only Python functions."""

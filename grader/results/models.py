@@ -1,0 +1,96 @@
+"""Frozen result models: what one graded submission produced.
+
+Everything downstream (HTML report, results.json, gradebook rows, terminal summary)
+is rendered *from* these objects and never writes back into them. One module per
+output format lives beside this one (``gradescope.py``) or in ``grader.report``.
+
+Outcomes are kept apart (DESIGN, "Outcomes and results"):
+
+- ``Outcome.GRADED``: the pipeline ran; item statuses say what the student's code did.
+- ``Outcome.NOT_GRADABLE``: the submission itself is unusable (broken zip, missing
+  everything); every item scores zero with the reason, the batch goes on.
+- ``Outcome.GRADER_ERROR``: the grader failed; flagged for regrade, never a silent zero.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ItemStatus", "Outcome", "ItemResult", "SubmissionResult"]
+
+
+class ItemStatus(str, enum.Enum):
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    #: the check could not run against the student's code (worker died, file missing)
+    ERROR = "error"
+    #: a TA scores it; ``points`` stays 0 until a manual score is merged
+    MANUAL = "manual"
+
+
+class Outcome(str, enum.Enum):
+    GRADED = "graded"
+    NOT_GRADABLE = "not_gradable"
+    GRADER_ERROR = "grader_error"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Artifact(_Frozen):
+    """A file an item produced for the report (a plot, an image), relative to the report dir."""
+
+    title: str
+    path: str
+    kind: str = "image"
+
+
+class ItemResult(_Frozen):
+    id: str
+    title: str
+    points: float
+    max_points: float
+    status: ItemStatus
+    #: short, student-facing explanations of what was checked and what went wrong
+    messages: tuple[str, ...] = ()
+    #: the grading note the item encodes, quoted from the homework text
+    note: str = ""
+    #: the student's captured stdout/stderr while this item ran (already truncated)
+    output: str = ""
+    duration_s: float = 0.0
+    extra_credit: bool = False
+    artifacts: tuple[Artifact, ...] = ()
+    #: instructor-only detail (a grader traceback); never shown in the student's report
+    instructor_detail: str = ""
+
+
+class SubmissionResult(_Frozen):
+    assignment: str
+    assignment_title: str
+    submission: str
+    sha256: str
+    outcome: Outcome
+    items: tuple[ItemResult, ...]
+    total_points: float
+    #: why the submission could not be graded, or what failed inside the grader
+    reason: str = ""
+    sandbox: str = ""
+    sandbox_warnings: tuple[str, ...] = ()
+    started_at: datetime
+    duration_s: float
+    grader_version: str
+    seed: int = 0
+    files: tuple[str, ...] = Field(default=(), description="files found in the submission")
+
+    @property
+    def score(self) -> float:
+        return round(sum(i.points for i in self.items), 6)
+
+    @property
+    def max_score(self) -> float:
+        return self.total_points

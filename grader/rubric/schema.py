@@ -1,0 +1,111 @@
+"""The rubric schema: one pydantic model per YAML section.
+
+A rubric names the assignment, its total, the files a submission must hold, the
+sandbox limits, and its items. Each item carries exactly one check, told apart by
+its ``kind`` field. Unknown keys are errors (``extra="forbid"``) so a typo such as
+``pionts:`` is reported with its line instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from grader.sandbox.limits import Limits
+
+__all__ = [
+    "Rubric",
+    "Item",
+    "TestsCheck",
+    "ConstraintCheck",
+    "ManualCheck",
+    "Check",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TestsCheck(_Strict):
+    """Hidden pytest tests run on the trusted side against the ``student`` proxy."""
+
+    kind: Literal["tests"]
+    #: test selectors relative to ``rubrics/<id>/tests``: ``file.py::name``; ``*`` globs allowed
+    tests: tuple[str, ...] = Field(min_length=1)
+    #: ``per_test``: points split evenly over the selected tests; ``all_or_nothing``: every test must pass
+    scoring: Literal["per_test", "all_or_nothing"] = "all_or_nothing"
+
+
+class ConstraintCheck(_Strict):
+    """Static rules on how a file is written, checked from its source without running it."""
+
+    kind: Literal["constraint"]
+    file: str
+    #: modules that may not be imported (a prefix: ``torch.nn`` also forbids ``torch.nn.functional``)
+    forbid_imports: tuple[str, ...] = ()
+    #: dotted names that may not be used, resolved through import aliases (``nn.Linear`` -> ``torch.nn.Linear``)
+    forbid_names: tuple[str, ...] = ()
+    #: attribute names that may not appear at all (``requires_grad``, ``grad_fn``)
+    forbid_attributes: tuple[str, ...] = ()
+    #: method calls forbidden unless called on ``self`` (``backward`` on a tensor)
+    forbid_method_calls: tuple[str, ...] = ()
+
+
+class ManualCheck(_Strict):
+    """A written answer for the TA; scored by hand and merged later."""
+
+    kind: Literal["manual"]
+    #: where the student's answer lives (a file of the submission), shown beside the note
+    answer_file: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+Check = Annotated[Union[TestsCheck, ConstraintCheck, ManualCheck], Field(discriminator="kind")]
+
+
+class Item(_Strict):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    points: float = Field(ge=0)
+    #: the grading note this item encodes, quoted from the homework text (or ours, said so)
+    note: str = ""
+    #: why this many points (the homework text gives none for some parts)
+    points_reason: str = ""
+    extra_credit: bool = False
+    #: files the item needs; missing ones fail this item with a clear message
+    needs: tuple[str, ...] = ()
+    check: Check
+
+
+class Rubric(_Strict):
+    assignment: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    total: float = Field(gt=0)
+    required_files: tuple[str, ...] = ()
+    limits: Limits = Limits()
+    #: the base seed; each test's seed is derived from it and the test's id
+    seed: int = 0
+    items: tuple[Item, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _points_add_up(self) -> "Rubric":
+        ids = [item.id for item in self.items]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
+        regular = sum(item.points for item in self.items if not item.extra_credit)
+        if abs(regular - self.total) > 1e-9:
+            raise ValueError(
+                f"items' points add up to {regular:g} but total is {self.total:g}; "
+                "fix an item's points or the total (extra-credit items do not count)"
+            )
+        return self
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        known = ", ".join(i.id for i in self.items)
+        raise KeyError(f"no item {item_id!r} in rubric {self.assignment}; known: {known}")
