@@ -2,17 +2,145 @@
 
 from __future__ import annotations
 
-import typer
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
 
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from grader.assignments import UnknownAssignment
+from grader.authoring.template import TemplateError
 from grader.cli.data import data_app
+from grader.cli.exit_codes import ExitCode
+from grader.results.models import Outcome
+from grader.rubric import RubricError
+from grader.sandbox import SandboxUnavailable
 
 app = typer.Typer(
     name="grader",
     help="Grade deep-learning homework in a sandbox: hidden tests, training checks, HTML reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 app.add_typer(data_app, name="data")
+rubric_app = typer.Typer(help="Inspect rubrics.", no_args_is_help=True)
+template_app = typer.Typer(help="Build student templates from references.", no_args_is_help=True)
+app.add_typer(rubric_app, name="rubric")
+app.add_typer(template_app, name="template")
+
+console = Console()
+err = Console(stderr=True)
+
+AssignmentOpt = typer.Option(..., "--assignment", "-a", help="Assignment id, e.g. nyu-dl-hw1.")
+SandboxOpt = typer.Option(None, "--sandbox", help="bwrap | rlimit (default: the strongest that works here).")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Known user mistakes print one clear message and exit with a usage code, no traceback."""
+    try:
+        yield
+    except (UnknownAssignment, RubricError, TemplateError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
+    except SandboxUnavailable as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(ExitCode.GRADER_ERROR) from None
+
+
+@app.command()
+def grade(
+    submission: Path = typer.Argument(..., help="A .zip, a folder, or a single .py file."),
+    assignment: str = AssignmentOpt,
+    out: Path = typer.Option(Path("grading-out"), "--out", "-o", help="Folder for report.html and results.json."),
+    sandbox: Optional[str] = SandboxOpt,
+) -> None:
+    """Grade one submission and write its HTML report and results.json."""
+    from grader.api import grade as grade_submission
+    from grader.report.terminal import print_summary
+
+    with _user_errors():
+        with console.status(f"Grading {submission.name} ({assignment})..."):
+            result = grade_submission(submission, assignment=assignment, out_dir=out, backend=sandbox)
+    print_summary(result, console=console, report_path=out / "report.html")
+    if result.outcome is Outcome.NOT_GRADABLE:
+        raise typer.Exit(ExitCode.NOT_GRADABLE)
+    if result.outcome is Outcome.GRADER_ERROR:
+        detail = next((i.instructor_detail for i in result.items if i.instructor_detail), result.reason)
+        err.print(f"[bold red]grader error[/] (for the instructor):\n{detail}", highlight=False)
+        raise typer.Exit(ExitCode.GRADER_ERROR)
+
+
+@app.command()
+def validate(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    sandbox: Optional[str] = SandboxOpt,
+) -> None:
+    """Prove an assignment sound: the reference earns every automatic point, the template zero."""
+    from grader.api import validate as validate_assignment
+
+    with _user_errors():
+        with console.status(f"Grading the reference and the template of {assignment}..."):
+            report = validate_assignment(assignment, backend=sandbox)
+    table = Table(title=f"validate {assignment}")
+    table.add_column("item")
+    table.add_column("reference", justify="right")
+    table.add_column("template", justify="right")
+    if report.reference and report.template:
+        for ref, tpl in zip(report.reference.items, report.template.items):
+            table.add_row(ref.id, f"{ref.points:g}/{ref.max_points:g} {ref.status.value}",
+                          f"{tpl.points:g}/{tpl.max_points:g} {tpl.status.value}")
+    console.print(table)
+    if report.ok:
+        console.print(f"[green]OK[/]: {assignment} is sound.")
+        return
+    for problem in report.problems:
+        err.print(f"[red]problem:[/] {problem}", highlight=False)
+    raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+@rubric_app.command("show")
+def rubric_show(assignment: str = typer.Argument(..., help="Assignment id.")) -> None:
+    """Print a rubric as a table: items, points, check kinds, notes."""
+    from grader.api import load_assignment
+
+    with _user_errors():
+        _, rubric = load_assignment(assignment)
+    table = Table(title=f"{rubric.assignment}: {rubric.title} ({rubric.total:g} points)", show_lines=True)
+    for column in ("id", "title", "points", "check", "note"):
+        table.add_column(column, overflow="fold")
+    for item in rubric.items:
+        points = f"{item.points:g}" + (" (extra)" if item.extra_credit else "")
+        table.add_row(item.id, item.title, points, item.check.kind, item.note)
+    console.print(table)
+    limits = rubric.limits
+    console.print(f"required files: {', '.join(rubric.required_files) or '-'}; limits: {limits.wall_s:g} s wall, "
+                  f"{limits.call_s:g} s per call, {limits.describe_memory()} memory", highlight=False)
+
+
+@template_app.command("build")
+def template_build(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    check: bool = typer.Option(False, "--check", help="Only compare; exit non-zero when the template is stale."),
+) -> None:
+    """Write student_template/<id>/ from reference/<id>/ (solution blocks stripped)."""
+    from grader.api import build_assignment_template, check_template_fresh
+
+    with _user_errors():
+        if check:
+            drift = check_template_fresh(assignment)
+            if drift:
+                for line in drift:
+                    err.print(f"[red]{line}[/]", highlight=False)
+                err.print(f"run: grader template build {assignment}")
+                raise typer.Exit(ExitCode.CHECK_FAILED)
+            console.print(f"student_template/{assignment} is up to date.")
+            return
+        written = build_assignment_template(assignment)
+    console.print(f"wrote {len(written)} files to student_template/{assignment}/")
 
 
 def main() -> None:

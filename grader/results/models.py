@@ -81,6 +81,8 @@ class SubmissionResult(_Frozen):
     reason: str = ""
     sandbox: str = ""
     sandbox_warnings: tuple[str, ...] = ()
+    #: submission-level notes for the student (a missing or misnamed file, a worker that stopped)
+    warnings: tuple[str, ...] = ()
     started_at: datetime
     duration_s: float
     grader_version: str

@@ -51,6 +51,9 @@ class ConstraintCheck(_Strict):
     forbid_attributes: tuple[str, ...] = ()
     #: method calls forbidden unless called on ``self`` (``backward`` on a tensor)
     forbid_method_calls: tuple[str, ...] = ()
+    #: points only when these items earned points: following the rules with code that
+    #: does nothing (the untouched template) earns nothing
+    only_if_earned: tuple[str, ...] = ()
 
 
 class ManualCheck(_Strict):
@@ -95,6 +98,11 @@ class Rubric(_Strict):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
+        for item in self.items:
+            if isinstance(item.check, ConstraintCheck):
+                unknown = [i for i in item.check.only_if_earned if i not in ids]
+                if unknown:
+                    raise ValueError(f"item {item.id}: only_if_earned names unknown items {unknown}; known: {ids}")
         regular = sum(item.points for item in self.items if not item.extra_credit)
         if abs(regular - self.total) > 1e-9:
             raise ValueError(

@@ -1,0 +1,118 @@
+"""The Python API behind the ``grader`` command: keyword-only functions with one job each."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.assignments import AssignmentPaths, assignment_paths
+from grader.authoring.template import build_template, template_drift
+from grader.pipeline import run_pipeline
+from grader.results.models import ItemStatus, Outcome, SubmissionResult
+from grader.rubric import Rubric, load_rubric
+from grader.rubric.schema import ManualCheck
+from grader.sandbox import Backend, choose_backend
+
+__all__ = ["grade", "write_outputs", "validate", "ValidationReport", "build_assignment_template",
+           "check_template_fresh", "load_assignment"]
+
+
+def load_assignment(assignment: str, *, root: Path | None = None) -> tuple[AssignmentPaths, Rubric]:
+    paths = assignment_paths(assignment, root)
+    return paths, load_rubric(paths.rubric_file)
+
+
+def grade(
+    submission: Path,
+    *,
+    assignment: str,
+    out_dir: Path | None = None,
+    backend: str | Backend | None = None,
+    root: Path | None = None,
+) -> SubmissionResult:
+    """Grade one submission end to end; write its reports to ``out_dir`` when given."""
+    paths, rubric = load_assignment(assignment, root=root)
+    chosen = backend if isinstance(backend, Backend) else choose_backend(backend, forbidden_roots=(paths.root,))
+    result = run_pipeline(Path(submission), rubric=rubric, tests_dir=paths.tests_dir, backend=chosen)
+    if out_dir is not None:
+        write_outputs(result, Path(out_dir))
+    return result
+
+
+def write_outputs(result: SubmissionResult, out_dir: Path) -> dict[str, Path]:
+    """``report.html``, Gradescope's ``results.json`` and our full ``result.json``, atomically."""
+    from grader.report.html import write_html_report
+    from grader.results.gradescope import write_results_json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    full = out_dir / "result.json"
+    _atomic_write(full, result.model_dump_json(indent=2))
+    gradescope = out_dir / "results.json"
+    write_results_json(result, gradescope)
+    html = write_html_report(result, out_dir)
+    return {"report": html, "results.json": gradescope, "result.json": full}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+@dataclass
+class ValidationReport:
+    assignment: str
+    reference: SubmissionResult | None = None
+    template: SubmissionResult | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(assignment: str, *, backend: str | Backend | None = None, root: Path | None = None) -> ValidationReport:
+    """The reference earns every automatic point; the untouched template earns zero, with a message each."""
+    paths, rubric = load_assignment(assignment, root=root)
+    report = ValidationReport(assignment)
+    drift = template_drift(paths.reference_dir, paths.template_dir, assignment)
+    if drift:
+        report.problems.append(f"student_template/{assignment} is stale ({'; '.join(drift[:5])}); "
+                               f"run: grader template build {assignment}")
+    automatic = [i for i in rubric.items if not isinstance(i.check, ManualCheck)]
+    report.reference = grade(paths.reference_dir, assignment=assignment, backend=backend, root=root)
+    if report.reference.outcome is not Outcome.GRADED:
+        report.problems.append(f"reference: {report.reference.outcome.value}: {report.reference.reason}")
+    for item, res in zip(rubric.items, report.reference.items):
+        if item in automatic and res.points < item.points:
+            report.problems.append(f"reference loses points on {item.id}: {res.points:g}/{item.points:g}: "
+                                   + " | ".join(res.messages)[:600])
+    report.template = grade(paths.template_dir, assignment=assignment, backend=backend, root=root)
+    if report.template.outcome is not Outcome.GRADED:
+        report.problems.append(f"template: {report.template.outcome.value}: {report.template.reason}")
+    for res in report.template.items:
+        if res.points > 0:
+            report.problems.append(f"template earns {res.points:g} points on {res.id}")
+        if not res.messages:
+            report.problems.append(f"template: item {res.id} has no message")
+        if res.status is ItemStatus.PASSED:
+            report.problems.append(f"template passes {res.id}")
+    return report
+
+
+def build_assignment_template(assignment: str, *, root: Path | None = None) -> list[Path]:
+    paths = assignment_paths(assignment, root)
+    return build_template(paths.reference_dir, paths.template_dir, assignment)
+
+
+def check_template_fresh(assignment: str, *, root: Path | None = None) -> list[str]:
+    paths = assignment_paths(assignment, root)
+    return template_drift(paths.reference_dir, paths.template_dir, assignment)
+
+
+def result_from_json(path: Path) -> SubmissionResult:
+    return SubmissionResult.model_validate(json.loads(Path(path).read_text()))

@@ -1,0 +1,1 @@
+"""Authoring tools for instructors: templates from references, validation of assignments."""

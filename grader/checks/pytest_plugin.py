@@ -1,0 +1,148 @@
+"""The pytest plugin that runs a rubric's hidden tests on the trusted side.
+
+It provides two fixtures to hidden tests:
+
+- ``student``: a ``StudentProxy`` on the submission's worker (started or restarted
+  as needed, seeded for this test);
+- ``rng``: a ``numpy.random.Generator`` seeded for this test (torch's global RNG on
+  the trusted side is seeded the same way).
+
+and records one ``TestOutcome`` per test: passed or not, a student-facing message
+(their traceback for their errors, never the grader's internals), the student's
+output while the test ran, and the time it took.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
+
+from grader.checks.proxy import StudentProxy
+from grader.checks.session import StudentCodeError, WorkerDied, WorkerSession
+
+__all__ = ["GraderPlugin", "TestOutcome", "seed_for"]
+
+_MESSAGE_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    nodeid: str
+    passed: bool
+    message: str = ""
+    output: str = ""
+    duration_s: float = 0.0
+
+
+def seed_for(base: int, nodeid: str) -> int:
+    """A stable per-test seed: the rubric's base seed mixed with the test's id."""
+    digest = hashlib.sha256(f"{base}:{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def selector_matches(selector: str, nodeid: str) -> bool:
+    """``file.py::name`` globs; a bare ``name`` matches that test with any parameters."""
+    return fnmatch.fnmatchcase(nodeid, selector) or fnmatch.fnmatchcase(nodeid, selector + "[[]*")
+
+
+class GraderPlugin:
+    def __init__(self, session: WorkerSession, *, base_seed: int, selectors: list[str]):
+        self.session = session
+        self.base_seed = base_seed
+        self.selectors = selectors
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.collected: list[str] = []
+        self._phase_messages: dict[str, list[str]] = {}
+        self._outputs: dict[str, str] = {}
+        self._started: dict[str, float] = {}
+
+    # ----------------------------------------------------------------- fixtures
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Iterator[StudentProxy]:
+        nodeid = request.node.nodeid
+        try:
+            self.session.ensure_worker()
+            self.session.seed(seed_for(self.base_seed, nodeid))
+        except WorkerDied as exc:
+            pytest.fail(f"the test could not run: {exc.cause}", pytrace=False)
+        capture = self.session.output
+        start = capture.position if capture else 0
+        try:
+            yield StudentProxy(self.session)
+        finally:
+            capture = self.session.output if self.session.output is capture else capture
+            if capture is not None:
+                text = capture.text(start)
+                if capture.dropped:
+                    text += f"\n[output cut: {capture.dropped} more bytes were dropped]"
+                self._outputs[nodeid] = text
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> Any:
+        import numpy as np
+
+        return np.random.default_rng(seed_for(self.base_seed, request.node.nodeid))
+
+    @pytest.fixture(autouse=True)
+    def _seed_trusted_side(self, request: pytest.FixtureRequest) -> None:
+        import torch
+
+        torch.manual_seed(seed_for(self.base_seed, request.node.nodeid))
+
+    # ----------------------------------------------------------------- hooks
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep, drop = [], []
+        for item in items:
+            (keep if any(selector_matches(s, item.nodeid) for s in self.selectors) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        self.collected = [item.nodeid for item in keep]
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "setup":
+            self._started[item.nodeid] = time.monotonic()
+        if report.failed or (report.skipped and call.when != "teardown"):
+            self._phase_messages.setdefault(item.nodeid, []).append(_describe(call, report))
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        messages = self._phase_messages.get(nodeid, [])
+        self.outcomes[nodeid] = TestOutcome(
+            nodeid=nodeid,
+            passed=not messages,
+            message="\n".join(messages)[:_MESSAGE_LIMIT],
+            output=self._outputs.get(nodeid, ""),
+            duration_s=time.monotonic() - self._started.get(nodeid, time.monotonic()),
+        )
+
+
+def _describe(call: pytest.CallInfo, report: pytest.TestReport) -> str:
+    """A student-facing reason: their traceback, the death cause, or the assertion's message."""
+    if report.skipped:
+        return "the test was skipped: " + str(getattr(report, "longrepr", ""))[-300:]
+    excinfo = call.excinfo
+    if excinfo is None:
+        return str(report.longrepr)[:_MESSAGE_LIMIT]
+    exc = excinfo.value
+    if isinstance(exc, StudentCodeError):
+        return exc.describe()
+    if isinstance(exc, WorkerDied):
+        return f"The worker running your code stopped: {exc.cause}"
+    if isinstance(exc, pytest.fail.Exception):
+        return str(exc.msg if hasattr(exc, "msg") else exc)
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        # pytest appends its introspection ("assert ...") after a custom message: keep the message
+        head, sep, _ = text.partition("\nassert ")
+        return head if sep and head.strip() else (text or "an assertion failed")
+    return f"{type(exc).__name__}: {exc}"

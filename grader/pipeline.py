@@ -1,0 +1,207 @@
+"""The grading pipeline for one submission: a list of small stages over one context.
+
+::
+
+    intake -> required_files -> hidden_tests -> constraint_checks -> manual_items -> (finalize)
+
+Each stage reads and fills a ``GradingContext``; ``DEFAULT_STAGES`` is plain data, so
+a caller can run a subset (``grader check`` skips hidden tests). A stage that finds
+the submission unusable sets ``not_gradable``; one that finds the grader broken sets
+``grader_error``; either stops the stages after it. ``finalize`` turns the context
+into a frozen ``SubmissionResult`` with one result per rubric item, in rubric order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from grader._version import __version__
+from grader.checks.constraint import score_constraint_item
+from grader.checks.session import WorkerSession
+from grader.checks.tests_check import HiddenTestsError, run_hidden_tests, score_tests_item
+from grader.intake import NotGradable, Workspace, prepare_workspace
+from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
+from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
+from grader.sandbox import Backend
+
+__all__ = ["GradingContext", "Stage", "DEFAULT_STAGES", "run_pipeline"]
+
+
+@dataclass
+class GradingContext:
+    submission: Path
+    rubric: Rubric
+    tests_dir: Path
+    backend: Backend
+    scratch: Path
+    ro_binds: tuple[tuple[Path, str], ...] = ()
+    workspace: Workspace | None = None
+    results: dict[str, ItemResult] = field(default_factory=dict)
+    missing_files: tuple[str, ...] = ()
+    not_gradable: str = ""
+    grader_error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    clock_start: float = field(default_factory=time.monotonic)
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.not_gradable or self.grader_error)
+
+    def pending(self, kind: type) -> list[Item]:
+        return [i for i in self.rubric.items if isinstance(i.check, kind) and i.id not in self.results]
+
+
+Stage = Callable[[GradingContext], None]
+
+
+def intake(ctx: GradingContext) -> None:
+    try:
+        ctx.workspace = prepare_workspace(ctx.submission, ctx.scratch / "workspace")
+    except NotGradable as exc:
+        ctx.not_gradable = str(exc)
+
+
+def required_files(ctx: GradingContext) -> None:
+    assert ctx.workspace is not None
+    present = set(ctx.workspace.files)
+    ctx.missing_files = tuple(f for f in ctx.rubric.required_files if f not in present)
+    for name in ctx.missing_files:
+        hint = difflib.get_close_matches(name, sorted(present), n=1, cutoff=0.6)
+        found = f" Did you name it {hint[0]!r}? Rename it to {name!r}." if hint else ""
+        ctx.warnings.append(f"{name} is missing from the submission.{found}")
+    for item in ctx.rubric.items:
+        needed = item.needs or (_check_file(item),)
+        lost = [f for f in needed if f and f in ctx.missing_files]
+        if lost:
+            ctx.results[item.id] = _result(item, 0.0, ItemStatus.ERROR,
+                                           [f"Not graded: {', '.join(lost)} is missing from your submission "
+                                            f"(files found: {', '.join(ctx.workspace.files) or 'none'})."])
+
+
+def constraint_checks(ctx: GradingContext) -> None:
+    """Static rules; run after the tests so ``only_if_earned`` can see what the code earned."""
+    assert ctx.workspace is not None
+    for item in ctx.pending(ConstraintCheck):
+        result = score_constraint_item(item, ctx.workspace.path)
+        check = item.check
+        assert isinstance(check, ConstraintCheck)
+        idle = [i for i in check.only_if_earned if i in ctx.results and ctx.results[i].points <= 0]
+        if result.points > 0 and idle:
+            result = result.model_copy(update={
+                "points": 0.0, "status": ItemStatus.FAILED,
+                "messages": result.messages + (f"No points yet: these rules count once the code they apply to "
+                                               f"earns points (items {', '.join(idle)} earned none).",)})
+        ctx.results[item.id] = result
+
+
+def hidden_tests(ctx: GradingContext) -> None:
+    assert ctx.workspace is not None
+    items = ctx.pending(TestsCheck)
+    if not items:
+        return
+    selectors = [s for item in items for s in item.check.tests]  # type: ignore[union-attr]
+    session = WorkerSession(ctx.backend, ctx.workspace.path, ctx.rubric.limits, ctx.ro_binds)
+    try:
+        outcomes = run_hidden_tests(session, ctx.tests_dir, selectors, base_seed=ctx.rubric.seed)
+        for item in items:
+            ctx.results[item.id] = score_tests_item(item, outcomes)
+        if session.death_causes:
+            ctx.warnings.extend(f"The worker running your code stopped: {c}" for c in session.death_causes)
+    except HiddenTestsError as exc:
+        ctx.grader_error = str(exc)
+    finally:
+        session.close()
+
+
+def manual_items(ctx: GradingContext) -> None:
+    for item in ctx.pending(ManualCheck):
+        check = item.check
+        assert isinstance(check, ManualCheck)
+        messages = ["To be graded by a TA."]
+        if check.answer_file and ctx.workspace is not None:
+            answer = ctx.workspace.path / check.answer_file
+            if not answer.is_file():
+                messages.append(f"Your answer file {check.answer_file} is missing.")
+        ctx.results[item.id] = _result(item, 0.0, ItemStatus.MANUAL, messages)
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (intake, required_files, hidden_tests, constraint_checks, manual_items)
+
+
+def run_pipeline(
+    submission: Path,
+    *,
+    rubric: Rubric,
+    tests_dir: Path,
+    backend: Backend,
+    stages: tuple[Stage, ...] = DEFAULT_STAGES,
+    ro_binds: tuple[tuple[Path, str], ...] = (),
+) -> SubmissionResult:
+    """Grade one submission; never raises for anything the submission does."""
+    with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
+        ctx = GradingContext(submission=Path(submission), rubric=rubric, tests_dir=tests_dir, backend=backend,
+                             scratch=Path(scratch), ro_binds=ro_binds)
+        for stage in stages:
+            if ctx.stopped:
+                break
+            try:
+                stage(ctx)
+            except Exception:  # noqa: BLE001 - a grader bug must become a flagged result, not a crash
+                ctx.grader_error = f"the grader failed in stage {stage.__name__}:\n{traceback.format_exc()}"
+        return finalize(ctx)
+
+
+def finalize(ctx: GradingContext) -> SubmissionResult:
+    items = []
+    for item in ctx.rubric.items:
+        if item.id in ctx.results:
+            items.append(ctx.results[item.id])
+        elif ctx.not_gradable:
+            items.append(_result(item, 0.0, ItemStatus.ERROR, [f"Not graded: {ctx.not_gradable}"]))
+        elif ctx.grader_error:
+            items.append(_result(item, 0.0, ItemStatus.ERROR,
+                                 ["Not graded: the grader itself failed; your instructor has been told. "
+                                  "This is not a problem with your submission."],
+                                 instructor_detail=ctx.grader_error))
+        else:
+            items.append(_result(item, 0.0, ItemStatus.ERROR, ["Not graded: this check was switched off."]))
+    outcome = (Outcome.NOT_GRADABLE if ctx.not_gradable else
+               Outcome.GRADER_ERROR if ctx.grader_error else Outcome.GRADED)
+    workspace = ctx.workspace
+    return SubmissionResult(
+        assignment=ctx.rubric.assignment,
+        assignment_title=ctx.rubric.title,
+        submission=ctx.submission.name,
+        sha256=workspace.sha256 if workspace else "",
+        outcome=outcome,
+        items=tuple(items),
+        total_points=ctx.rubric.total,
+        reason=ctx.not_gradable or (ctx.grader_error.splitlines()[0] if ctx.grader_error else ""),
+        sandbox=ctx.backend.name,
+        sandbox_warnings=tuple(ctx.backend.warnings()),
+        warnings=tuple(ctx.warnings),
+        started_at=ctx.started_at,
+        duration_s=round(time.monotonic() - ctx.clock_start, 3),
+        grader_version=__version__,
+        seed=ctx.rubric.seed,
+        files=workspace.files if workspace else (),
+    )
+
+
+def _check_file(item: Item) -> str:
+    return item.check.file if isinstance(item.check, ConstraintCheck) else ""
+
+
+def _result(item: Item, points: float, status: ItemStatus, messages: list[str], *,
+            instructor_detail: str = "") -> ItemResult:
+    return ItemResult(id=item.id, title=item.title, points=points, max_points=item.points, status=status,
+                      messages=tuple(messages), note=item.note, extra_credit=item.extra_credit,
+                      instructor_detail=instructor_detail)

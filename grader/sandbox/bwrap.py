@@ -1,0 +1,132 @@
+"""The ``bwrap`` backend: bubblewrap namespaces around the worker.
+
+No network (a fresh network namespace with only loopback), its own pid, ipc and uts
+namespaces, a root made of read-only binds (``/usr``, the Python installation, the
+worker package), a private ``/tmp``, and the workspace copy as the only writable
+place. Run as root, bubblewrap keeps the host's user namespace and the worker drops
+to an unprivileged uid of its own with ``setpriv`` (no capabilities, no_new_privs).
+Run as a normal user, bubblewrap makes a user namespace and forbids nested ones.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from grader.sandbox.base import (
+    WORKER_PACKAGE_DIR,
+    Backend,
+    Launch,
+    SandboxSpec,
+    base_env,
+    sandbox_uid,
+    worker_rlimits,
+)
+
+__all__ = ["BwrapBackend"]
+
+SANDBOX_WORKSPACE = "/workspace"
+SANDBOX_WORKER_ROOT = "/run/grader"
+_ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives")
+
+
+class BwrapBackend(Backend):
+    name = "bwrap"
+
+    def __init__(self, *, forbidden_roots: tuple[Path, ...] = ()):
+        #: folders that must never be visible inside (the project with rubrics and references)
+        self.forbidden_roots = tuple(p.resolve() for p in forbidden_roots)
+        self._as_root = os.geteuid() == 0
+        self.uid = sandbox_uid() if self._as_root else os.getuid()
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if not shutil.which("bwrap"):
+            return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+        if os.geteuid() == 0 and not shutil.which("setpriv"):
+            return "setpriv is missing (Debian/Ubuntu: apt-get install util-linux)"
+        return None
+
+    def prepare_workspace(self, workspace: Path) -> None:
+        if not self._as_root:
+            return
+        for root, dirs, files in os.walk(workspace):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), self.uid, self.uid)
+        os.lchown(workspace, self.uid, self.uid)
+
+    def launch_command(self, spec: SandboxSpec, argv: list[str]) -> Launch:
+        args = [
+            shutil.which("bwrap") or "bwrap",
+            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox",
+            "--ro-bind", "/usr", "/usr",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        ]
+        for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        for path in _ETC_FILES:
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        made: set[str] = {"/", "/usr", "/tmp", "/proc", "/dev"}
+        for host in self._python_dirs():
+            args += _mkdirs(str(host), made) + ["--ro-bind", str(host), str(host)]
+        args += _mkdirs(SANDBOX_WORKER_ROOT, made)
+        args += ["--ro-bind", str(WORKER_PACKAGE_DIR), f"{SANDBOX_WORKER_ROOT}/graderworker"]
+        for host, inside in spec.ro_binds:
+            self._refuse_forbidden(Path(host))
+            args += _mkdirs(str(Path(inside).parent), made) + ["--ro-bind", str(host), inside]
+        args += ["--bind", str(spec.workspace), SANDBOX_WORKSPACE, "--chdir", SANDBOX_WORKSPACE]
+        if not self._as_root:
+            args += ["--unshare-user", "--disable-userns"]
+        env = base_env(spec.limits, home="/tmp", pythonpath=SANDBOX_WORKER_ROOT)
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        if self._as_root:
+            uid = str(self.uid)
+            args += [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        args += argv
+        return Launch(argv=args, env={}, cwd=spec.workspace, rlimits=worker_rlimits(spec.limits))
+
+    def _python_dirs(self) -> list[Path]:
+        """The Python installation the worker runs on: prefixes and site-packages, nothing else."""
+        candidates = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+        candidates.add(Path(os.path.realpath(sys.executable)).parent.parent)
+        candidates.update(Path(p) for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
+        dirs = sorted({p.resolve() for p in candidates if p.is_dir()}, key=lambda p: len(p.parts))
+        chosen: list[Path] = []
+        for path in dirs:
+            if path == Path("/usr") or Path("/usr") in path.parents:
+                continue
+            if any(parent == path or parent in path.parents for parent in chosen):
+                continue
+            self._refuse_forbidden(path)
+            chosen.append(path)
+        return chosen
+
+    def _refuse_forbidden(self, path: Path) -> None:
+        path = path.resolve()
+        for root in self.forbidden_roots:
+            if root == path or path in root.parents:
+                raise RuntimeError(
+                    f"refusing to mount {path} into the sandbox: it contains {root} (rubrics, hidden tests). "
+                    "Install the grader's Python environment outside the project folder."
+                )
+
+
+def _mkdirs(path: str, made: set[str]) -> list[str]:
+    """``--dir`` for each missing ancestor, world-traversable (bwrap's default is 0700)."""
+    args: list[str] = []
+    parts = Path(path).parts
+    for i in range(2, len(parts) + 1):
+        sub = str(Path(*parts[:i]))
+        if sub not in made:
+            made.add(sub)
+            args += ["--perms", "0755", "--dir", sub]
+    return args

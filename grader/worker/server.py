@@ -1,0 +1,229 @@
+"""The worker: runs inside the sandbox, imports the student's code and answers requests.
+
+Started as ``python -m graderworker --fd-in N --fd-out M`` with the workspace as its
+working directory. It owns every object the student's code creates; the trusted side
+sees them only as handles (ids into ``_Server.objects``). Requests:
+
+``import``   import a module of the workspace (``{"module": "mlp"}``)
+``probe``    a grader-authored helper from ``probes`` (``{"name": "tiny_classifier"}``)
+``getattr`` / ``setattr`` / ``getitem`` / ``setitem`` / ``call``   on a handle
+``seed``     seed ``random``, numpy and torch
+``release``  forget handles; ``ping``: flush output and answer; ``shutdown``
+
+Every reply is ``{"type": "result", "id", "value"}`` or ``{"type": "error", "id",
+"exc_type", "message", "traceback", "where"}``; the traceback keeps only the
+student's own frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import random
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+from . import probes
+from .protocol import Handle, ProtocolError, decode_message, encode_message, read_frame, safe_repr, write_frame
+
+#: requests from the trusted side are small except for input tensors
+MAX_REQUEST_BYTES = 1 << 30
+
+
+class _Server:
+    def __init__(self, fd_in: int, fd_out: int, workspace: str):
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        self.workspace = os.path.realpath(workspace)
+        self.objects: dict[int, Any] = {}
+        self._ids: dict[int, int] = {}  # id(obj) -> handle id, so one object keeps one handle
+        self._next = 1
+
+    # ----------------------------------------------------------------- handles
+
+    def handle_for(self, obj: Any) -> Handle:
+        key = id(obj)
+        hid = self._ids.get(key)
+        if hid is None or self.objects.get(hid) is not obj:
+            hid = self._next
+            self._next += 1
+            self.objects[hid] = obj
+            self._ids[key] = hid
+        return Handle(hid, _type_name(obj), safe_repr(obj))
+
+    def resolve(self, handle: Handle) -> Any:
+        try:
+            return self.objects[handle.id]
+        except KeyError:
+            raise ProtocolError(f"unknown handle {handle.id}") from None
+
+    # ----------------------------------------------------------------- dispatch
+
+    def dispatch(self, msg: dict) -> Any:
+        kind = msg["type"]
+        if kind == "ping":
+            return "pong"
+        if kind == "seed":
+            return _seed_everything(int(msg["seed"]))
+        if kind == "import":
+            return self._import(str(msg["module"]))
+        if kind == "probe":
+            name = str(msg["name"])
+            return _probe(name)
+        target = msg.get("target")
+        if kind == "getattr":
+            return getattr(target, str(msg["name"]))
+        if kind == "setattr":
+            setattr(target, str(msg["name"]), msg.get("value"))
+            return None
+        if kind == "getitem":
+            return target[msg.get("key")]
+        if kind == "setitem":
+            target[msg.get("key")] = msg.get("value")
+            return None
+        if kind == "call":
+            return target(*msg.get("args", []), **msg.get("kwargs", {}))
+        if kind == "release":
+            for hid in msg.get("ids", []):
+                obj = self.objects.pop(hid, None)
+                if obj is not None:
+                    self._ids.pop(id(obj), None)
+            return None
+        raise ProtocolError(f"unknown request type {kind!r}")
+
+    def _import(self, name: str) -> ModuleType:
+        if not name.replace("_", "a").replace(".", "a").isalnum():
+            raise ImportError(f"{name!r} is not a module name")
+        return importlib.import_module(name)
+
+    # ----------------------------------------------------------------- loop
+
+    def serve(self) -> None:
+        while True:
+            try:
+                payload = read_frame(self.fd_in, MAX_REQUEST_BYTES)
+            except EOFError:
+                return
+            msg = decode_message(payload, self.resolve)
+            request_id = msg.get("id")
+            if msg["type"] == "shutdown":
+                self._reply({"type": "result", "id": request_id, "value": None})
+                return
+            try:
+                value = self.dispatch(msg)
+                reply = {"type": "result", "id": request_id, "value": value}
+            except BaseException as exc:  # noqa: BLE001 - SystemExit from student code included
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                reply = self._error(request_id, exc)
+            _flush_streams()
+            self._reply(reply)
+
+    def _reply(self, reply: dict) -> None:
+        try:
+            payload = encode_message(reply, self.handle_for)
+        except BaseException as exc:  # noqa: BLE001 - encoding touches student objects
+            payload = encode_message(self._error(reply.get("id"), exc))
+        write_frame(self.fd_out, payload)
+
+    def _error(self, request_id: Any, exc: BaseException) -> dict:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if self._is_student_file(f.filename)]
+        where = ""
+        if frames:
+            last = frames[-1]
+            where = f"{os.path.relpath(last.filename, self.workspace)}:{last.lineno}"
+        if isinstance(exc, SyntaxError) and exc.filename and self._is_student_file(exc.filename):
+            where = f"{os.path.relpath(exc.filename, self.workspace)}:{exc.lineno}"
+        text = "".join(traceback.format_list(frames)).replace(self.workspace + os.sep, "")
+        if isinstance(exc, SyntaxError):
+            text += "".join(traceback.format_exception_only(type(exc), exc)).replace(self.workspace + os.sep, "")
+        if isinstance(exc, SystemExit):
+            message = f"the code called sys.exit({safe_repr(exc.code)})"
+        else:
+            message = _safe_str(exc)
+        return {
+            "type": "error",
+            "id": request_id,
+            "exc_type": type(exc).__name__,
+            "message": message[:4000],
+            "traceback": text[-8000:],
+            "where": where,
+        }
+
+    def _is_student_file(self, filename: str) -> bool:
+        return os.path.realpath(filename).startswith(self.workspace + os.sep)
+
+
+def _probe(name: str) -> Any:
+    for module in probes.modules():
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"no probe named {name!r}")
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    if "numpy" in sys.modules or _importable("numpy"):
+        import numpy as np
+
+        np.random.seed(seed % 2**32)
+    import torch
+
+    torch.manual_seed(seed)
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+        return True
+    except ImportError:
+        return False
+
+
+def _type_name(obj: Any) -> str:
+    cls = type(obj)
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls.__name__)}"[:200]
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001 - a student's exception may break __str__
+        return f"<{type(exc).__name__} whose message could not be shown>"
+
+
+def _flush_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - student code may have replaced or closed them
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="graderworker")
+    parser.add_argument("--fd-in", type=int, required=True)
+    parser.add_argument("--fd-out", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--preload", default="torch,numpy")
+    args = parser.parse_args(argv)
+
+    workspace = os.getcwd()
+    sys.path.insert(0, workspace)
+    sys.dont_write_bytecode = True
+    for name in filter(None, args.preload.split(",")):
+        if _importable(name) and name == "torch":
+            import torch
+
+            torch.set_num_threads(args.threads)
+    # Keep the channel off the low fds a student's code would naturally touch.
+    fd_in = os.dup(args.fd_in)
+    fd_out = os.dup(args.fd_out)
+    os.close(args.fd_in)
+    os.close(args.fd_out)
+    os.set_inheritable(fd_in, False)
+    os.set_inheritable(fd_out, False)
+    _Server(fd_in, fd_out, workspace).serve()
