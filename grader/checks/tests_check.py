@@ -76,9 +76,16 @@ def score_tests_item(item: Item, outcomes: dict[str, TestOutcome]) -> ItemResult
     output = "".join(f"--- {_short_name(o.nodeid)}\n{o.output}" for o in mine if o.output.strip())
     return ItemResult(
         id=item.id, title=item.title, points=round(points, 4), max_points=item.points, status=status,
-        messages=tuple(messages), note=item.note, output=output[:_OUTPUT_LIMIT],
+        messages=tuple(messages), note=item.note, output=_truncate(output, _OUTPUT_LIMIT),
         duration_s=round(sum(o.duration_s for o in mine), 3), extra_credit=item.extra_credit,
     )
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    dropped = "[output cut: only the first {} of {} characters are shown; the rest was dropped]"
+    return text[:limit] + "\n" + dropped.format(limit, len(text))
 
 
 def _short_name(nodeid: str) -> str:
