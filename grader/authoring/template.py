@@ -25,7 +25,7 @@ MARKER_FILE = ".grader-assignment"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<keep>.*\S))?\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async\s+)?(?P<kind>def|class)\s+(?P<name>\w+)")
-_SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "results", ".DS_Store"}
+_SKIP = {"__pycache__", ".pytest_cache", ".benchmarks", ".ipynb_checkpoints", "results", ".DS_Store"}
 
 
 class TemplateError(ValueError):

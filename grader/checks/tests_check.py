@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -38,7 +40,7 @@ def run_hidden_tests(session: WorkerSession, tests_dir: Path, selectors: list[st
         "-p", "no:randomly", "--import-mode=importlib", "-q", "--no-header", "-o", "console_output_style=classic",
     ]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with _importable_helpers(tests_dir), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         code = pytest.main(args, plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or (
         code == pytest.ExitCode.INTERRUPTED and not plugin.outcomes
@@ -50,6 +52,21 @@ def run_hidden_tests(session: WorkerSession, tests_dir: Path, selectors: list[st
             raise HiddenTestsError(f"rubric selector {selector!r} matches no test in {tests_dir}\n"
                                    + sink.getvalue()[-2000:])
     return plugin.outcomes
+
+
+@contextlib.contextmanager
+def _importable_helpers(tests_dir: Path) -> Iterator[None]:
+    """Let hidden tests import helper modules beside them, and forget those modules afterwards
+    (two assignments may both have a ``helpers.py``)."""
+    folder = str(tests_dir.resolve())
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", "") or "").startswith(folder + os.sep):
+                del sys.modules[name]
 
 
 def score_tests_item(item: Item, outcomes: dict[str, TestOutcome]) -> ItemResult:

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install what the grader needs, idempotently: system tools (when root on Debian/Ubuntu),
+# a virtual environment in .venv, CPU-only torch (pinned: a plain `pip install torch`
+# would pull gigabytes of CUDA wheels), the grader itself, and the datasets from
+# ../shared/data when that folder exists.
+#   scripts/setup.sh            the grader and the sandbox
+#   scripts/setup.sh --for-tests  also chromium (browser tests) and the test extras
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=0
+[ "${1:-}" = "--for-tests" ] && for_tests=1
+
+need=()
+command -v bwrap >/dev/null || need+=(bubblewrap)
+command -v setpriv >/dev/null || need+=(util-linux)
+if [ "$for_tests" = 1 ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${need[*]} with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: missing ${need[*]}; install them (e.g. sudo apt-get install ${need[*]})." >&2
+    echo "setup: without bubblewrap the grader falls back to the weaker 'rlimit' sandbox." >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PY" -m venv .venv
+fi
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  echo "setup: installing CPU torch 2.13.0"
+  .venv/bin/pip install -q "torch==2.13.0"
+fi
+extras=""
+[ "$for_tests" = 1 ] && extras="[test]"
+.venv/bin/pip install -q -e ".${extras}"
+
+shared_data="$(pwd)/../shared/data"
+if [ -d "$shared_data" ] && .venv/bin/grader data --help >/dev/null 2>&1 && .venv/bin/grader data --help | grep -q import; then
+  export GRADER_DATA="${GRADER_DATA:-$(pwd)/.grader-data}"
+  .venv/bin/grader data import all "$shared_data" >/dev/null
+fi
+echo "setup: ready (.venv/bin/grader)"
