@@ -41,9 +41,11 @@ extras=""
 [ "$for_tests" = 1 ] && extras="[test]"
 .venv/bin/pip install -q -e ".${extras}"
 
-shared_data="$(pwd)/../shared/data"
-if [ -d "$shared_data" ] && .venv/bin/grader data --help >/dev/null 2>&1 && .venv/bin/grader data --help | grep -q import; then
-  export GRADER_DATA="${GRADER_DATA:-$(pwd)/.grader-data}"
+# Datasets: on a machine without internet they come from ../shared/data (see docs/datasets.md).
+shared_data="${GRADER_SHARED_DATA:-$(pwd)/../shared/data}"
+export GRADER_DATA="${GRADER_DATA:-$(pwd)/.grader-data}"
+if [ -d "$shared_data" ] && ! .venv/bin/grader data verify >/dev/null 2>&1; then
+  echo "setup: importing datasets from $shared_data into $GRADER_DATA"
   .venv/bin/grader data import all "$shared_data" >/dev/null
 fi
 echo "setup: ready (.venv/bin/grader)"
