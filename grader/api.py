@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader._io import atomic_write_text
 from grader.assignments import AssignmentPaths, assignment_paths
 from grader.authoring.template import build_template, template_drift
 from grader.pipeline import run_pipeline
@@ -49,18 +48,11 @@ def write_outputs(result: SubmissionResult, out_dir: Path) -> dict[str, Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     full = out_dir / "result.json"
-    _atomic_write(full, result.model_dump_json(indent=2))
+    atomic_write_text(full, result.model_dump_json(indent=2))
     gradescope = out_dir / "results.json"
     write_results_json(result, gradescope)
     html = write_html_report(result, out_dir)
     return {"report": html, "results.json": gradescope, "result.json": full}
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 @dataclass

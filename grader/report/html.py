@@ -1,0 +1,227 @@
+"""The HTML report of one graded submission: one self-contained page.
+
+The page must open from a zip on a phone with no network, so the CSS is inline and
+there are no fonts, scripts or CDNs. Everything the student's code produced (messages,
+captured output, file names) is untrusted text: the jinja2 environment autoescapes
+every value and the template never marks one ``|safe``.
+
+The student's report never shows ``ItemResult.instructor_detail`` (grader tracebacks,
+hidden-test internals); ``render_html(result, instructor=True)`` renders the same page
+with it, for the course staff.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+import jinja2
+
+from grader._io import atomic_write_text
+from grader.results.models import (
+    Artifact,
+    ItemResult,
+    ItemStatus,
+    Outcome,
+    SubmissionResult,
+)
+
+__all__ = ["INSTRUCTOR_REPORT_NAME", "REPORT_NAME", "render_html", "write_html_report"]
+
+REPORT_NAME = "report.html"
+INSTRUCTOR_REPORT_NAME = "report-instructor.html"
+_TEMPLATE = "report.html.j2"
+#: the "why" line under a lost point is one line of the first message, this long at most
+_WHY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Badge:
+    """How a status looks: a word and a symbol beside the colour, never colour alone."""
+
+    label: str
+    css: str
+    icon: str
+
+
+BADGES: dict[ItemStatus, Badge] = {
+    ItemStatus.PASSED: Badge("Passed", "passed", "\u2713"),
+    ItemStatus.PARTIAL: Badge("Partial", "partial", "\u25d0"),
+    ItemStatus.FAILED: Badge("Failed", "failed", "\u2717"),
+    ItemStatus.ERROR: Badge("Error", "error", "!"),
+    ItemStatus.MANUAL: Badge("TA grading", "manual", "\u270e"),
+}
+
+_DEFAULT_WHY: dict[ItemStatus, str] = {
+    ItemStatus.PARTIAL: "only part of the check passed",
+    ItemStatus.FAILED: "the check failed",
+    ItemStatus.ERROR: "the check could not run against your code",
+}
+
+
+@dataclass(frozen=True)
+class ArtifactView:
+    title: str
+    #: a URL relative to the report, or "" when the path is not a safe relative path
+    src: str
+    path: str
+    is_image: bool
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """What the template needs about one item, computed here so the template stays dumb."""
+
+    item: ItemResult
+    anchor: str
+    badge: Badge
+    lost_line: str
+    artifacts: tuple[ArtifactView, ...]
+    output_lines: int
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    score: float
+    max_score: float
+    #: width of the bar, 0..100 (extra credit can take the score past the maximum)
+    percent: float
+    extra: float
+
+
+# -- public API -------------------------------------------------------------------
+
+
+def render_html(result: SubmissionResult, *, instructor: bool = False) -> str:
+    """Render the report page; ``instructor=True`` adds the instructor-only details."""
+    template = _environment().get_template(_TEMPLATE)
+    return template.render(
+        result=result,
+        score=_score_view(result),
+        items=[_item_view(item, n) for n, item in enumerate(result.items, start=1)],
+        manual_pending=_manual_pending(result),
+        graded_at=_format_time(result.started_at),
+        instructor=instructor,
+        Outcome=Outcome,
+        ItemStatus=ItemStatus,
+    )
+
+
+def write_html_report(
+    result: SubmissionResult, out_dir: str | os.PathLike[str], *, instructor: bool = False
+) -> Path:
+    """Write ``report.html`` (or the instructor's copy) into ``out_dir``, atomically.
+
+    Artifacts are referenced by their path relative to ``out_dir``; they are expected
+    to be there already (the checks write them), this function does not copy them.
+    """
+    target = Path(out_dir) / (INSTRUCTOR_REPORT_NAME if instructor else REPORT_NAME)
+    atomic_write_text(target, render_html(result, instructor=instructor))
+    return target
+
+
+# -- formatting helpers (also used as jinja filters) -----------------------------
+
+
+def format_points(value: float) -> str:
+    """Points as a person writes them: ``7.5``, ``10``, ``0.33``; never ``7.500000001``."""
+    return f"{round(value, 2):g}"
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _format_time(moment: datetime) -> str:
+    """UTC when the time knows its zone; a batch graded across machines then reads the same."""
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -- view models ------------------------------------------------------------------
+
+
+def _score_view(result: SubmissionResult) -> ScoreView:
+    score, maximum = result.score, result.max_score
+    percent = 0.0 if maximum <= 0 else max(0.0, min(100.0, 100.0 * score / maximum))
+    regular = sum(i.points for i in result.items if not i.extra_credit)
+    return ScoreView(score, maximum, round(percent, 1), round(score - regular, 6))
+
+
+def _item_view(item: ItemResult, number: int) -> ItemView:
+    return ItemView(
+        item=item,
+        anchor=f"item-{number}",
+        badge=BADGES[item.status],
+        lost_line=_lost_line(item),
+        artifacts=tuple(_artifact_view(a) for a in item.artifacts),
+        output_lines=len(item.output.rstrip("\n").splitlines()),
+    )
+
+
+def _lost_line(item: ItemResult) -> str:
+    """One line saying why points were lost, so nobody has to infer it from the colour."""
+    lost = item.max_points - item.points
+    if item.status is ItemStatus.MANUAL or lost <= 1e-9:
+        return ""
+    noun = "point" if abs(lost - 1) < 1e-9 else "points"
+    why = _first_line(item.messages[0]) if item.messages else _DEFAULT_WHY.get(item.status, "")
+    why = why or "no reason was recorded; ask the course staff"
+    if item.extra_credit:
+        return f"Extra credit not earned ({format_points(lost)} {noun}): {why}"
+    return f"Lost {format_points(lost)} {noun}: {why}"
+
+
+def _first_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return line if len(line) <= _WHY_CHARS else line[: _WHY_CHARS - 1] + "\u2026"
+
+
+def _artifact_view(artifact: Artifact) -> ArtifactView:
+    src = _safe_relative_url(artifact.path)
+    return ArtifactView(artifact.title, src, artifact.path, artifact.kind == "image")
+
+
+def _safe_relative_url(path: str) -> str:
+    """A URL for a path inside the report folder, or "" for anything that could leave it.
+
+    Autoescaping stops attribute injection; this stops ``javascript:``, absolute paths
+    and ``..`` from pointing the page anywhere but its own folder.
+    """
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if not path or posix.is_absolute() or ".." in posix.parts or ":" in path:
+        return ""
+    return quote(posix.as_posix())
+
+
+def _manual_pending(result: SubmissionResult) -> float:
+    return sum(i.max_points for i in result.items if i.status is ItemStatus.MANUAL)
+
+
+# -- plumbing ---------------------------------------------------------------------
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """One environment per process: autoescape on for every template, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pts"] = format_points
+    env.filters["duration"] = format_duration
+    return env
