@@ -8,6 +8,8 @@ from pathlib import Path
 
 from grader._io import atomic_write_text
 from grader.assignments import AssignmentPaths, assignment_paths
+from grader.authoring.public_spec import build_public_spec
+from grader.authoring.student_repo import student_repo_files
 from grader.authoring.template import build_template, template_drift
 from grader.pipeline import run_pipeline
 from grader.results.models import ItemStatus, Outcome, SubmissionResult
@@ -71,7 +73,7 @@ def validate(assignment: str, *, backend: str | Backend | None = None, root: Pat
     """The reference earns every automatic point; the untouched template earns zero, with a message each."""
     paths, rubric = load_assignment(assignment, root=root)
     report = ValidationReport(assignment)
-    drift = template_drift(paths.reference_dir, paths.template_dir, assignment)
+    drift = template_drift(paths.reference_dir, paths.template_dir, _generated_files(paths, rubric))
     if drift:
         report.problems.append(f"student_template/{assignment} is stale ({'; '.join(drift[:5])}); "
                                f"run: grader template build {assignment}")
@@ -96,14 +98,20 @@ def validate(assignment: str, *, backend: str | Backend | None = None, root: Pat
     return report
 
 
+def _generated_files(paths: AssignmentPaths, rubric: Rubric) -> dict[str, str]:
+    return student_repo_files(build_public_spec(rubric, paths.reference_dir))
+
+
 def build_assignment_template(assignment: str, *, root: Path | None = None) -> list[Path]:
-    paths = assignment_paths(assignment, root)
-    return build_template(paths.reference_dir, paths.template_dir, assignment)
+    """Write ``student_template/<id>/``: stripped reference files plus the generated repo files."""
+    paths, rubric = load_assignment(assignment, root=root)
+    return build_template(paths.reference_dir, paths.template_dir, _generated_files(paths, rubric))
 
 
 def check_template_fresh(assignment: str, *, root: Path | None = None) -> list[str]:
-    paths = assignment_paths(assignment, root)
-    return template_drift(paths.reference_dir, paths.template_dir, assignment)
+    """What a fresh ``template build`` would change (empty when the committed template is fresh)."""
+    paths, rubric = load_assignment(assignment, root=root)
+    return template_drift(paths.reference_dir, paths.template_dir, _generated_files(paths, rubric))
 
 
 def result_from_json(path: Path) -> SubmissionResult:

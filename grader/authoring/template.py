@@ -8,8 +8,8 @@ In a reference ``.py`` file, the lines from ``# BEGIN SOLUTION`` to ``# END SOLU
 or, when the marker says what to leave (``# BEGIN SOLUTION: return None``), that line.
 Other files are copied as they are. The output is deterministic, so ``--check`` can
 compare it byte for byte with the committed template (CI fails when it is stale).
-A marker file ``.grader-assignment`` tells ``grader check`` which homework a working
-copy belongs to.
+Generated files (the public spec ``.grader-assignment.json`` that ``grader check``
+reads, a student README, a CI workflow) are passed in as ``extras``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TemplateError", "strip_solutions", "build_template", "template_drift", "MARKER_FILE"]
+__all__ = ["TemplateError", "strip_solutions", "build_template", "template_drift"]
 
-MARKER_FILE = ".grader-assignment"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<keep>.*\S))?\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async\s+)?(?P<kind>def|class)\s+(?P<name>\w+)")
@@ -86,8 +85,8 @@ class _Planned:
     content: bytes
 
 
-def _plan(reference: Path, assignment: str) -> list[_Planned]:
-    planned = [_Planned(Path(MARKER_FILE), f"{assignment}\n".encode())]
+def _plan(reference: Path, extras: dict[str, str]) -> list[_Planned]:
+    planned = []
     for path in sorted(reference.rglob("*")):
         rel = path.relative_to(reference)
         if any(part in _SKIP for part in rel.parts) or not path.is_file():
@@ -96,12 +95,18 @@ def _plan(reference: Path, assignment: str) -> list[_Planned]:
         if path.suffix == ".py":
             data = strip_solutions(data.decode("utf-8"), str(rel)).encode("utf-8")
         planned.append(_Planned(rel, data))
+    shipped = {item.relative for item in planned}
+    planned += [_Planned(Path(name), text.encode()) for name, text in sorted(extras.items())
+                if Path(name) not in shipped]
     return planned
 
 
-def build_template(reference: Path, template: Path, assignment: str) -> list[Path]:
-    """Write the template; returns the files written. Old files not in the plan are removed."""
-    planned = _plan(reference, assignment)
+def build_template(reference: Path, template: Path, extras: dict[str, str] | None = None) -> list[Path]:
+    """Write the template; returns the files written. Old files not in the plan are removed.
+
+    ``extras`` are generated files (name -> text); a reference file of the same name wins.
+    """
+    planned = _plan(reference, extras or {})
     if template.exists():
         shutil.rmtree(template)
     written = []
@@ -113,9 +118,9 @@ def build_template(reference: Path, template: Path, assignment: str) -> list[Pat
     return written
 
 
-def template_drift(reference: Path, template: Path, assignment: str) -> list[str]:
+def template_drift(reference: Path, template: Path, extras: dict[str, str] | None = None) -> list[str]:
     """What differs between the committed template and a fresh build (empty when fresh)."""
-    planned = {item.relative: item.content for item in _plan(reference, assignment)}
+    planned = {item.relative: item.content for item in _plan(reference, extras or {})}
     existing = {p.relative_to(template) for p in template.rglob("*") if p.is_file()
                 and not any(part in _SKIP for part in p.relative_to(template).parts)} if template.exists() else set()
     problems = [f"missing: {rel}" for rel in sorted(set(planned) - existing)]

@@ -143,5 +143,65 @@ def template_build(
     console.print(f"wrote {len(written)} files to student_template/{assignment}/")
 
 
+def _student_spec(folder: Path):  # type: ignore[no-untyped-def]
+    from grader.authoring.public_spec import SPEC_FILE, find_spec, load_spec
+
+    found = find_spec(folder)
+    if found is None:
+        err.print(f"[bold red]error:[/] no {SPEC_FILE} in {folder.resolve()} or its parents: run this inside your "
+                  "copy of the assignment's starter code (the file comes with it)", highlight=False)
+        raise typer.Exit(ExitCode.USAGE_ERROR)
+    return found.parent, load_spec(found)
+
+
+@app.command()
+def check(
+    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
+    sandbox: Optional[str] = SandboxOpt,
+    smoke: bool = typer.Option(True, "--smoke/--no-smoke", help="Also run the quick training smoke runs."),
+) -> None:
+    """Check your work before submitting: files, unfinished parts, interfaces, rules, public tests."""
+    from grader.selfcheck import run_self_check
+
+    root, spec = _student_spec(folder)
+    with _user_errors(), console.status(f"Checking {spec.assignment} in {root}..."):
+        report = run_self_check(root, spec, backend=sandbox, smoke=smoke)
+    for warning in report.sandbox_warnings:
+        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+    table = Table(title=f"grader check: {spec.title}")
+    for column in ("step", "", "what", "fix", "points at stake"):
+        table.add_column(column, overflow="fold")
+    for line in report.lines:
+        mark = "[green]ok[/]" if line.ok else "[red]FIX[/]"
+        stake = f"{line.points_at_stake:g}" if line.points_at_stake else ""
+        table.add_row(line.step, mark, line.detail, line.fix, stake)
+    console.print(table)
+    failing = [line for line in report.lines if not line.ok]
+    if not failing:
+        console.print("[green]All checks passed.[/] Hidden tests decide the grade; pack with `grader pack`.")
+        return
+    console.print(f"[red]{len(failing)} things to fix[/] before you submit.")
+    raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+@app.command()
+def pack(
+    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
+    out: Path = typer.Option(Path("submission.zip"), "--out", "-o", help="The zip to write."),
+) -> None:
+    """Write the submission zip with exactly the files the assignment asks for."""
+    from grader.selfcheck import PackError, pack_submission
+
+    root, spec = _student_spec(folder)
+    try:
+        result = pack_submission(root, spec, out)
+    except PackError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(ExitCode.CHECK_FAILED) from None
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"wrote {result.path} with {', '.join(result.files)}", highlight=False)
+
+
 def main() -> None:
     app()

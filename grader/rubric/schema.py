@@ -68,6 +68,27 @@ class ManualCheck(_Strict):
 Check = Annotated[Union[TestsCheck, ConstraintCheck, ManualCheck], Field(discriminator="kind")]
 
 
+class SmokeRun(_Strict):
+    """A quick run of a training entry point for ``grader check`` (seconds, not a real training)."""
+
+    name: str
+    #: the command, run in the student's folder inside the sandbox (``python`` is the grader's interpreter)
+    command: tuple[str, ...] = Field(min_length=1)
+    timeout_s: float = Field(default=60, gt=0)
+
+
+class SelfCheck(_Strict):
+    """What the student's ``grader check`` and ``grader pack`` may know: nothing secret."""
+
+    #: test files shipped in the template that students run themselves
+    public_tests: tuple[str, ...] = ()
+    smoke: tuple[SmokeRun, ...] = ()
+    #: files packed beside the required ones when present (answers, plots)
+    pack_extra: tuple[str, ...] = ()
+    #: files above this size make ``grader pack`` warn (datasets, checkpoints)
+    max_file_mb: float = Field(default=5, gt=0)
+
+
 class Item(_Strict):
     id: str = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -90,6 +111,7 @@ class Rubric(_Strict):
     limits: Limits = Limits()
     #: the base seed; each test's seed is derived from it and the test's id
     seed: int = 0
+    self_check: SelfCheck = SelfCheck()
     items: tuple[Item, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

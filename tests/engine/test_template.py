@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.authoring.template import MARKER_FILE, TemplateError, build_template, strip_solutions, template_drift
+from grader.authoring.template import TemplateError, build_template, strip_solutions, template_drift
 
 REFERENCE = '''import torch
 
@@ -58,11 +58,14 @@ def test_build_and_drift(tmp_path):
     (ref / "__pycache__").mkdir()
     (ref / "__pycache__" / "x.pyc").write_bytes(b"")
     tpl = tmp_path / "tpl"
-    build_template(ref, tpl, "hw")
-    assert (tpl / MARKER_FILE).read_text() == "hw\n"
+    build_template(ref, tpl, {"spec.json": "{}\n", "README.md": "generated\n"})
+    assert (tpl / "spec.json").read_text() == "{}\n"
+    assert (tpl / "README.md").read_text() == "hello\n", "a reference file wins over a generated one"
     assert not (tpl / "__pycache__").exists()
-    assert template_drift(ref, tpl, "hw") == []
+    extras = {"spec.json": "{}\n", "README.md": "generated\n"}
+    assert template_drift(ref, tpl, extras) == []
     (ref / "mlp.py").write_text(REFERENCE.replace("x + 1", "x + 2").replace("# BEGIN SOLUTION: self", "# BEGIN SOLUTION: self"))
     (tpl / "extra.py").write_text("")
     (ref / "README.md").write_text("changed\n")
-    assert template_drift(ref, tpl, "hw") == ["extra: extra.py", "stale: README.md"]
+    assert template_drift(ref, tpl, extras) == ["extra: extra.py", "stale: README.md"]
+    assert template_drift(ref, tpl, {}) == ["extra: extra.py", "extra: spec.json", "stale: README.md"]

@@ -1,0 +1,203 @@
+"""``grader check``: the student's pre-submission check, from the public spec alone.
+
+Steps, cheapest first: files present and named right; parts still unfinished (stubs
+that raise ``NotImplementedError``); interfaces kept; "from scratch" rules; then one
+sandboxed run that imports every module and runs the public tests; then the smoke
+runs of training entry points. Hidden tests are never involved: the spec file holds
+none, and the rubrics folder is not read.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.authoring.public_spec import PublicSpec, extract_signatures
+from grader.checks.constraint import find_violations
+from grader.intake import NotGradable, prepare_workspace
+from grader.sandbox import Backend, Limits, choose_backend, run_command
+from grader.sandbox.files import UnsafeWorkerFile, read_worker_file
+
+__all__ = ["CheckLine", "SelfCheckReport", "run_self_check", "unfinished_parts"]
+
+_SUMMARY_FILE = ".grader-selfcheck.json"
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    step: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    points_at_stake: float = 0.0
+
+
+@dataclass
+class SelfCheckReport:
+    assignment: str
+    sandbox: str
+    sandbox_warnings: tuple[str, ...] = ()
+    lines: list[CheckLine] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(line.ok for line in self.lines)
+
+    def add(self, *args: object, **kwargs: object) -> None:
+        self.lines.append(CheckLine(*args, **kwargs))  # type: ignore[arg-type]
+
+
+def unfinished_parts(source: str) -> list[tuple[int, str]]:
+    """``(line, message)`` of each ``raise NotImplementedError(...)`` left in a file."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
+                args = node.exc.args if isinstance(node.exc, ast.Call) else []
+                text = args[0].value if args and isinstance(args[0], ast.Constant) else "not written yet"
+                found.append((node.lineno, str(text)))
+    return sorted(found)
+
+
+def run_self_check(folder: Path, spec: PublicSpec, *, backend: str | Backend | None = None,
+                   smoke: bool = True) -> SelfCheckReport:
+    chosen = backend if isinstance(backend, Backend) else choose_backend(backend)
+    report = SelfCheckReport(spec.assignment, chosen.name, tuple(chosen.warnings()))
+    present = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+                     and ".git" not in p.relative_to(folder).parts)
+    _check_files(report, spec, folder, present)
+    for name in spec.required_files:
+        path = folder / name
+        if not (name.endswith(".py") and path.is_file()):
+            continue
+        source = path.read_text(encoding="utf-8", errors="replace")
+        _check_unfinished(report, spec, name, source)
+        _check_interface(report, spec, name, source)
+        _check_rules(report, spec, name, source)
+    _run_in_sandbox(report, spec, folder, chosen)
+    if smoke:
+        _run_smoke(report, spec, folder, chosen)
+    return report
+
+
+def _check_files(report: SelfCheckReport, spec: PublicSpec, folder: Path, present: list[str]) -> None:
+    for name in spec.required_files:
+        if (folder / name).is_file():
+            report.add("files", True, f"{name} is there")
+            continue
+        close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+        fix = f"rename {close[0]} to {name}" if close else f"create {name}"
+        report.add("files", False, f"{name} is missing", fix, spec.points_needing(name))
+
+
+def _check_unfinished(report: SelfCheckReport, spec: PublicSpec, name: str, source: str) -> None:
+    for line, message in unfinished_parts(source):
+        report.add("unfinished", False, f"{name}:{line} still raises NotImplementedError ({message})",
+                   "write this part", spec.points_needing(name))
+
+
+def _check_interface(report: SelfCheckReport, spec: PublicSpec, name: str, source: str) -> None:
+    expected = spec.interfaces.get(name, ())
+    try:
+        mine = {s.name: s for s in extract_signatures(source)}
+    except SyntaxError as exc:
+        report.add("interface", False, f"{name}:{exc.lineno} has a syntax error: {exc.msg}", "fix the syntax error",
+                   spec.points_needing(name))
+        return
+    problems = 0
+    for sig in expected:
+        got = mine.get(sig.name)
+        if got is None:
+            report.add("interface", False, f"{name}: {sig.render()} is missing", f"define {sig.render()}",
+                       spec.points_needing(name))
+            problems += 1
+        elif sig.kind != "class" and got.params != sig.params:
+            report.add("interface", False, f"{name}: {got.render()} differs from the expected {sig.render()}",
+                       f"keep the signature {sig.render()}", spec.points_needing(name))
+            problems += 1
+    if expected and not problems:
+        report.add("interface", True, f"{name}: {len(expected)} names and signatures as expected")
+
+
+def _check_rules(report: SelfCheckReport, spec: PublicSpec, name: str, source: str) -> None:
+    for rule in spec.rules:
+        if rule.check.file != name:
+            continue
+        violations = find_violations(source, rule.check, name)
+        if violations:
+            first = "; ".join(f"{name}:{v.line} {v.text}" for v in violations[:3])
+            more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+            report.add("rules", False, f"item {rule.item}: {first}{more}", "write it with plain tensor operations",
+                       rule.points)
+        else:
+            report.add("rules", True, f"item {rule.item}: {name} follows the rules")
+
+
+def _run_in_sandbox(report: SelfCheckReport, spec: PublicSpec, folder: Path, backend: Backend) -> None:
+    modules = [n[:-3].replace("/", ".") for n in spec.required_files if n.endswith(".py") and (folder / n).is_file()]
+    tests = [t for t in spec.self_check.public_tests if (folder / t).is_file()]
+    if not modules and not tests:
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+        try:
+            workspace = prepare_workspace(folder, Path(scratch) / "workspace").path
+        except NotGradable as exc:
+            report.add("sandbox", False, f"the folder cannot be checked: {exc}")
+            return
+        argv = [sys.executable, "-s", "-B", "-m", "graderworker.selfcheck", "--out", _SUMMARY_FILE,
+                "--modules", *modules, "--tests", *tests]
+        run = run_command(argv, workspace=workspace, limits=Limits(wall_s=120, call_s=120), backend=backend)
+        try:
+            summary = json.loads(read_worker_file(workspace, _SUMMARY_FILE, 4 * 1024 * 1024))
+        except (UnsafeWorkerFile, FileNotFoundError, ValueError):
+            report.add("imports", False, f"the check could not finish: {run.description}",
+                       "run `python -c 'import " + ", ".join(modules) + "'` and fix what it reports")
+            return
+    for entry in summary.get("imports", []):
+        where = f" at {entry['where']}" if entry.get("where") else ""
+        if entry.get("ok"):
+            report.add("imports", True, f"{entry['module']}.py imports")
+        else:
+            report.add("imports", False, f"{entry['module']}.py does not import{where}: {entry['error']}",
+                       "fix the error above; the grader imports your file exactly like this",
+                       spec.points_needing(f"{entry['module']}.py"))
+    for entry in summary.get("tests", []):
+        short = str(entry.get("nodeid", "")).split("::", 1)[-1]
+        if entry.get("passed"):
+            report.add("public tests", True, f"{short} passed")
+        else:
+            report.add("public tests", False, f"{short} failed: {entry.get('message', '')}",
+                       f"run python -m pytest -q {entry.get('nodeid', '')}")
+
+
+def _run_smoke(report: SelfCheckReport, spec: PublicSpec, folder: Path, backend: Backend) -> None:
+    for smoke in spec.self_check.smoke:
+        with tempfile.TemporaryDirectory(prefix="grader-smoke-") as scratch:
+            try:
+                workspace = prepare_workspace(folder, Path(scratch) / "workspace").path
+            except NotGradable as exc:
+                report.add("smoke", False, f"{smoke.name}: {exc}")
+                continue
+            argv = [sys.executable if part == "python" else part for part in smoke.command]
+            run = run_command(argv, workspace=workspace,
+                              limits=Limits(wall_s=smoke.timeout_s, call_s=smoke.timeout_s), backend=backend)
+        if run.returncode == 0 and not run.timed_out:
+            report.add("smoke", True, f"{smoke.name} ran ({run.duration_s:.1f} s)")
+        else:
+            tail = run.output.strip().splitlines()[-1:] or [""]
+            code = run.returncode
+            why = run.description if run.timed_out or code is None or code < 0 or code > 128 else \
+                f"exited with status {code}"
+            report.add("smoke", False, f"{smoke.name}: {why}. Last line: {tail[0][:300]}",
+                       f"run: {shlex.join(smoke.command)}")

@@ -1,0 +1,144 @@
+"""The student's self-check and packing, on the toy assignment's generated template."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from grader.api import build_assignment_template, check_template_fresh
+from grader.authoring.public_spec import SPEC_FILE, load_spec
+from grader.authoring.student_repo import WORKFLOW_FILE
+from grader.cli.app import app
+from grader.cli.exit_codes import ExitCode
+from grader.selfcheck import PackError, pack_submission, run_self_check
+from tests.engine.conftest import TOY_ROOT
+
+TEMPLATE = TOY_ROOT / "student_template" / "toy"
+REFERENCE = TOY_ROOT / "reference" / "toy"
+HIDDEN = TOY_ROOT / "rubrics" / "toy" / "tests"
+runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    copy = tmp_path / "hw"
+    shutil.copytree(TEMPLATE, copy)
+    return copy
+
+
+def failing(report) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{line.step}: {line.detail} | {line.fix}" for line in report.lines if not line.ok]
+
+
+def test_toy_template_is_fresh():
+    assert check_template_fresh("toy", root=TOY_ROOT) == []
+
+
+def test_untouched_template_lists_every_unfinished_part(workdir):
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE))
+    text = "\n".join(failing(report))
+    assert "calc.py:2 still raises NotImplementedError (add: write this part)" in text
+    assert "calc.py:6 still raises NotImplementedError (scale: write this part)" in text
+    assert "test_add_small_numbers failed" in text
+    assert not report.ok
+
+
+def test_reference_files_pass_every_check(workdir):
+    shutil.copy(REFERENCE / "calc.py", workdir / "calc.py")
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE))
+    assert report.ok, failing(report)
+    steps = {line.step for line in report.lines}
+    assert {"files", "interface", "rules", "imports", "public tests", "smoke"} <= steps
+
+
+def test_a_misnamed_file_is_caught_with_the_right_name_suggested(workdir):
+    shutil.copy(REFERENCE / "calc.py", workdir / "Calc.py")
+    (workdir / "calc.py").unlink()
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE), smoke=False)
+    line = next(line for line in report.lines if line.step == "files")
+    assert not line.ok and line.fix == "rename Calc.py to calc.py" and line.points_at_stake == 5
+
+
+def test_changed_signature_and_broken_rule_are_reported_with_points(workdir):
+    (workdir / "calc.py").write_text("import numpy\n\ndef add(a, b, c=0):\n    return a + b\n\n"
+                                     "def scale(t, k):\n    return t * k\n")
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE), smoke=False)
+    text = "\n".join(failing(report))
+    assert "add(a, b, c) differs from the expected add(a, b)" in text
+    rule = next(line for line in report.lines if line.step == "rules")
+    assert not rule.ok and "imports numpy" in rule.detail and rule.points_at_stake == 1
+
+
+def test_import_errors_point_at_the_students_line(workdir):
+    (workdir / "calc.py").write_text("def add(a, b):\n    return a + b\n\nscale = undefined_name\n")
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE), smoke=False)
+    line = next(line for line in report.lines if line.step == "imports")
+    assert not line.ok and "calc.py:4" in line.detail and "NameError" in line.detail
+
+
+def test_cli_check_exit_codes(workdir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["check", str(workdir), "--no-smoke"])
+    assert result.exit_code == ExitCode.CHECK_FAILED and "things to fix" in result.output
+    shutil.copy(REFERENCE / "calc.py", workdir / "calc.py")
+    result = runner.invoke(app, ["check", str(workdir)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["check", str(workdir.parent)])
+    assert result.exit_code == ExitCode.USAGE_ERROR and SPEC_FILE in result.output
+
+
+def test_pack_takes_exactly_the_required_files_and_warns_on_big_ones(workdir, tmp_path):
+    spec = load_spec(workdir / SPEC_FILE)
+    (workdir / "notes.txt").write_text("not submitted")
+    (workdir / "answers.md").write_bytes(b"x" * (2 * 2**20))
+    result = pack_submission(workdir, spec, tmp_path / "out.zip")
+    assert sorted(zipfile.ZipFile(result.path).namelist()) == ["answers.md", "calc.py"]
+    assert any("answers.md is 2.0 MiB" in w for w in result.warnings)
+    (workdir / "calc.py").unlink()
+    with pytest.raises(PackError, match="calc.py missing"):
+        pack_submission(workdir, spec, tmp_path / "out2.zip")
+
+
+def test_no_hidden_test_or_expected_value_reaches_the_template_or_the_check_output(workdir, monkeypatch):
+    secrets = ["SECRET-MARKER-7f3a", "test_add_ints", "test_add_floats", "0.75"]
+    for path in TEMPLATE.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert not any(s in text for s in secrets), (path, [s for s in secrets if s in text])
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["check", str(workdir)])
+    assert not any(s in result.output for s in secrets)
+
+
+def test_workflow_is_valid_and_its_commands_pass_when_run_as_written(workdir):
+    workflow = yaml.safe_load((workdir / WORKFLOW_FILE).read_text())
+    steps = workflow["jobs"]["check"]["steps"]
+    assert workflow[True] == ["push", "pull_request"]  # YAML 1.1 reads the key `on` as True
+    assert any(s.get("uses", "").startswith("actions/setup-python") and s["with"]["cache"] == "pip" for s in steps)
+    install = next(s for s in steps if s.get("id") == "install")
+    assert "torch==2.13.0" in install["run"] and "download.pytorch.org/whl/cpu" in install["run"]
+    commands = [s["run"] for s in steps if "run" in s and s.get("id") != "install"]
+    assert commands == ["grader check", "python -m pytest -q test_public.py"]
+    shutil.copy(REFERENCE / "calc.py", workdir / "calc.py")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for command in commands:  # the install step is what this machine already did
+        done = subprocess.run(command, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+
+
+def test_template_build_writes_the_student_repo_files(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(TOY_ROOT, root)
+    shutil.rmtree(root / "student_template")
+    written = build_assignment_template("toy", root=root)
+    assert {str(p) for p in written} >= {SPEC_FILE, "README.md", WORKFLOW_FILE, "calc.py", "test_public.py"}
+    readme = (root / "student_template" / "toy" / "README.md").read_text()
+    assert "grader check" in readme and "grader pack" in readme
