@@ -115,5 +115,6 @@ def _total_line(result: SubmissionResult) -> Text:
     )
     pending = sum(i.max_points for i in result.items if i.status is ItemStatus.MANUAL)
     if pending:
-        text.append(f"  ({format_points(pending)} points awaiting TA grading)", style="blue")
+        noun = "point" if pending == 1 else "points"
+        text.append(f"  ({format_points(pending)} {noun} awaiting TA grading)", style="blue")
     return text

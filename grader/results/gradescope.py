@@ -92,7 +92,9 @@ def _submission_output(result: SubmissionResult) -> str:
     manual = [i for i in result.items if i.status is ItemStatus.MANUAL]
     if manual:
         pending = sum(i.max_points for i in manual)
-        lines.append(f"{_pts(pending)} points are awaiting TA grading ({len(manual)} items).")
+        noun = "point is" if pending == 1 else "points are"
+        items = "item" if len(manual) == 1 else "items"
+        lines.append(f"{_pts(pending)} {noun} awaiting TA grading ({len(manual)} {items}).")
     return "\n".join(lines)
 
 

@@ -10,6 +10,9 @@ import pytest
 from grader.api import grade
 from grader.results.models import SubmissionResult
 
+#: an assignment used as data: its tests run through the grader, never collected directly
+collect_ignore = ["toy_project"]
+
 TOY_ROOT = Path(__file__).parent / "toy_project"
 GOOD_CALC = "def add(a, b):\n    return a + b\n\n\ndef scale(t, k):\n    return t * k\n"
 
