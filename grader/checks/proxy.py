@@ -5,10 +5,21 @@ access, calls, item access and attribute assignment on a handle are forwarded.
 What comes back is a fresh local copy when it is data (tensors, arrays, numbers,
 strings, containers of those) and another handle otherwise. ``student.probe.NAME``
 reaches a grader-authored probe inside the worker.
+
+Two helpers for checks that need more than values:
+
+- ``student.read_file("plot.png")``: a file the worker wrote, read on the trusted side
+  without following links (``grader.sandbox.files.read_worker_file``);
+- ``time_call(fn, *args)``: how long a call into the student's code takes, measured by
+  the grader's own clock from round trips, with the worker's own figure beside it
+  (a student can patch ``time.perf_counter`` or the probes inside the worker; the
+  grader's number is the one to use).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grader.worker.protocol import Handle
@@ -16,7 +27,7 @@ from grader.worker.protocol import Handle
 if TYPE_CHECKING:
     from grader.checks.session import WorkerSession
 
-__all__ = ["StudentProxy", "RemoteHandle"]
+__all__ = ["StudentProxy", "RemoteHandle", "CallTiming", "time_call"]
 
 
 class RemoteHandle:
@@ -95,6 +106,10 @@ class StudentProxy:
         self._session = session
         self.probe = _ProbeNamespace(session)
 
+    def read_file(self, relative: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
+        """A file the student's code wrote in its workspace (links, FIFOs, hard links refused)."""
+        return self._session.read_file(relative, max_bytes)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -105,3 +120,63 @@ class StudentProxy:
 
     def __repr__(self) -> str:
         return "<student code in the sandbox>"
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """How long one call into the student's code takes; ``seconds`` is the figure to use."""
+
+    #: best of the repeats, by the grader's clock, less the round trip of an empty request
+    seconds: float
+    #: what the worker's own clock said (best of its repeats); None when not asked
+    worker_seconds: float | None
+    #: best round trip of the call, and of an empty request, by the grader's clock
+    round_trip_s: float
+    overhead_s: float
+    repeat: int
+    #: set when the worker's clock disagrees with the grader's (a patched clock or probe)
+    warning: str = ""
+
+
+def time_call(fn: RemoteHandle, *args: Any, repeat: int = 3, warmup: int = 1,
+              ask_worker: bool = True, **kwargs: Any) -> CallTiming:
+    """Time ``fn(*args, **kwargs)`` in the worker with the grader's clock.
+
+    The arguments are sent once and held in the worker, each call's result is dropped
+    there (``discard``), so a round trip is the call plus a constant overhead, measured
+    with an empty request and subtracted. With ``ask_worker`` the ``timed_call`` probe
+    also times it inside; if it claims less than half of the grader's figure (beyond
+    a millisecond of slack) ``warning`` says so: the worker's clock is not believed.
+    """
+    if not isinstance(fn, RemoteHandle):
+        raise TypeError("time_call needs a function of the student's code (a value from `student`)")
+    session = fn._session
+    what = f"timing {fn._path}(...)"
+    held_args = [session.request({"type": "hold", "value": a}, what=what) for a in args]
+    held_kwargs = {k: session.request({"type": "hold", "value": v}, what=what) for k, v in kwargs.items()}
+    overhead = math.inf
+    for _ in range(3):
+        session.request({"type": "ping"}, what=what)
+        overhead = min(overhead, session.last_round_trip_s)
+    call = {"type": "call", "target": fn, "args": held_args, "kwargs": held_kwargs, "discard": True}
+    for _ in range(warmup):
+        session.request(call, what=what)
+    best = math.inf
+    for _ in range(max(1, repeat)):
+        session.request(call, what=what)
+        best = min(best, session.last_round_trip_s)
+    seconds = max(0.0, best - overhead)
+    worker_seconds = None
+    warning = ""
+    if ask_worker:
+        probe = session.request({"type": "probe", "name": "timed_call"}, what=what)
+        claimed = probe(fn, *held_args, repeat=max(1, repeat), warmup=0, kwargs=held_kwargs)
+        value = claimed.get("best_s") if isinstance(claimed, dict) else None
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            worker_seconds = float(value)
+        if worker_seconds is None or worker_seconds < 0.5 * seconds - 1e-3:
+            said = "nothing usable" if worker_seconds is None else f"{worker_seconds:.4g} s"
+            warning = (f"the worker's own clock said {said} but the grader measured {seconds:.4g} s per call; "
+                       "the grader's measurement is used")
+    return CallTiming(seconds=seconds, worker_seconds=worker_seconds, round_trip_s=best, overhead_s=overhead,
+                      repeat=repeat, warning=warning)

@@ -1,22 +1,27 @@
 """What every sandbox backend provides: a command line that starts the worker, confined.
 
 A backend turns "run this worker on this workspace under these limits" into a
-``Launch`` (argv, environment, rlimits, uid). ``grader.sandbox.process`` starts it and
-owns the pipes; the backend decides only how the process is confined.
+``Launch`` (argv, environment, rlimits, uid, seccomp filter). ``grader.sandbox.process``
+starts it, puts it in a cgroup where the host allows one, and owns the pipes; the
+backend decides only how the process is confined.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import sys
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import OPEN_FILES, Limits
 
-__all__ = ["SandboxSpec", "Launch", "Backend", "SandboxUnavailable", "WORKER_PACKAGE_DIR", "preexec_for"]
+__all__ = ["SandboxSpec", "Launch", "Backend", "SandboxUnavailable", "WORKER_PACKAGE_DIR", "preexec_for",
+           "allocate_uid"]
 
 #: the untrusted worker package, mounted alone into the sandbox as ``graderworker``
 WORKER_PACKAGE_DIR = Path(__file__).resolve().parent.parent / "worker"
@@ -34,6 +39,14 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     #: (host path, path inside the sandbox) pairs mounted read-only, e.g. a dataset's train split
     ro_binds: tuple[tuple[Path, str], ...] = ()
+    #: a writable scratch folder for HOME/TMPDIR where the backend needs one on the host (rlimit)
+    home: Path | None = None
+    #: the uid the worker runs as when the grader is root (``spawn`` picks a fresh one)
+    uid: int | None = None
+    #: whether the workspace sits on a size-capped tmpfs (else a watchdog measures it)
+    disk_capped: bool = False
+    #: modules the worker imports before it answers its first request (``torch`` when the code uses it)
+    preload: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,21 +57,48 @@ class Launch:
     rlimits: dict[int, tuple[int, int]]
     #: switch to this uid/gid before exec (the rlimit backend run as root); None keeps ours
     drop_to: int | None = None
+    #: a seccomp program the child installs on itself before exec (backends that cannot pass it on)
+    seccomp: bytes | None = None
+    #: extra fds the child inherits (bwrap reads its seccomp program from one)
+    pass_fds: tuple[int, ...] = ()
+    #: fds of ours to close once the child has started
+    close_after_start: tuple[int, ...] = ()
 
 
-def preexec_for(launch: "Launch"):  # type: ignore[no-untyped-def]
-    """The function run in the child between fork and exec: rlimits, then the uid drop."""
+def preexec_for(launch: Launch, cgroup_procs: tuple[str, ...] = ()) -> Callable[[], None]:
+    """The function run in the child between fork and exec: cgroup, rlimits, uid drop, seccomp.
+
+    It runs in a forked copy of a threaded process, so it sticks to plain syscalls
+    prepared here in the parent (no imports, no Python file objects).
+    """
+    install_seccomp = None
+    if launch.seccomp is not None:
+        from grader.sandbox.seccomp import install_in_child
+
+        install_seccomp = install_in_child(launch.seccomp)
+    procs = [p.encode() for p in cgroup_procs]
+    rlimits = list(launch.rlimits.items())
+    drop_to = launch.drop_to
 
     def confine() -> None:
-        for which, value in launch.rlimits.items():
+        me = str(os.getpid()).encode()
+        for path in procs:
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, me)
+            finally:
+                os.close(fd)
+        for which, value in rlimits:
             try:
                 resource.setrlimit(which, value)
             except (ValueError, OSError):
                 pass
-        if launch.drop_to is not None:
+        if drop_to is not None:
             os.setgroups([])
-            os.setgid(launch.drop_to)
-            os.setuid(launch.drop_to)
+            os.setgid(drop_to)
+            os.setuid(drop_to)
+        if install_seccomp is not None:
+            install_seccomp()
 
     return confine
 
@@ -85,7 +125,7 @@ def base_env(limits: Limits, *, home: str, pythonpath: str) -> dict[str, str]:
 
 
 def worker_rlimits(limits: Limits) -> dict[int, tuple[int, int]]:
-    """Per-process limits inherited by the worker (the wall clock covers the whole tree)."""
+    """Per-process limits inherited by the worker (a cgroup or the wall clock covers the tree)."""
     mem = limits.memory_mb * 1024 * 1024
     fsize = limits.file_size_mb * 1024 * 1024
     return {
@@ -93,29 +133,51 @@ def worker_rlimits(limits: Limits) -> dict[int, tuple[int, int]]:
         resource.RLIMIT_CPU: (limits.cpu_s, limits.cpu_s + 5),
         resource.RLIMIT_FSIZE: (fsize, fsize),
         resource.RLIMIT_NPROC: (limits.processes, limits.processes),
-        resource.RLIMIT_NOFILE: (256, 256),
+        resource.RLIMIT_NOFILE: (OPEN_FILES, OPEN_FILES),
         resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_MEMLOCK: (0, 0),
+        resource.RLIMIT_MSGQUEUE: (0, 0),
     }
 
 
-def worker_argv(python: str, limits: Limits, fd_in: int, fd_out: int) -> list[str]:
+def worker_argv(python: str, limits: Limits, fd_in: int, fd_out: int, preload: tuple[str, ...] = ()) -> list[str]:
     return [python, "-s", "-B", "-m", "graderworker", "--fd-in", str(fd_in), "--fd-out", str(fd_out),
-            "--threads", str(limits.threads)]
+            "--threads", str(limits.threads), "--preload", ",".join(preload)]
 
 
-def sandbox_uid() -> int:
-    """A uid of its own for each grading process, so per-uid limits (processes) are per worker."""
-    return 200_000 + os.getpid() % 100_000
+_uids = itertools.count()
+_uid_lock = threading.Lock()
+
+
+def allocate_uid() -> int:
+    """A fresh unprivileged uid for one worker, so per-uid limits and sweeps touch only it.
+
+    ``200000 + 16 * (pid mod 50000) + n``: workers of one grading process cycle through 16
+    uids; two grading processes collide only if their pids agree modulo 50 000.
+    """
+    with _uid_lock:
+        n = next(_uids) % 16
+    return 200_000 + 16 * (os.getpid() % 50_000) + n
 
 
 def python_executable() -> str:
     return sys.executable
 
 
+def chown_tree(root: Path, uid: int) -> None:
+    """Give ``root`` and everything under it to ``uid``, never following a link."""
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.lchown(os.path.join(folder, name), uid, uid)
+    os.lchown(root, uid, uid)
+
+
 class Backend(ABC):
     """One way of confining the worker. Subclasses say what they protect and what they do not."""
 
     name: str = "?"
+    #: processes of the backend's own inside the worker's cgroup (bubblewrap keeps two)
+    helper_processes: int = 0
 
     @classmethod
     @abstractmethod
@@ -126,13 +188,26 @@ class Backend(ABC):
     def launch_command(self, spec: SandboxSpec, argv: list[str]) -> Launch:
         """How to run ``argv`` confined for ``spec`` (``argv[0]`` is the Python interpreter or a tool)."""
 
+    @property
+    def drops_privileges(self) -> bool:
+        """Whether the worker runs as a uid of its own (``spec.uid``)."""
+        return False
+
     def launch(self, spec: SandboxSpec, fd_in: int, fd_out: int) -> Launch:
         """The command that starts the worker for ``spec`` with the channel on ``fd_in``/``fd_out``."""
-        return self.launch_command(spec, worker_argv(python_executable(), spec.limits, fd_in, fd_out))
+        return self.launch_command(spec, worker_argv(python_executable(), spec.limits, fd_in, fd_out,
+                                                     spec.preload))
 
     def warnings(self) -> tuple[str, ...]:
-        """What this backend cannot protect, in words for the report."""
-        return ()
+        """What this backend cannot protect on this machine, in words for the report."""
+        from grader.sandbox.protections import host_warnings
 
-    def prepare_workspace(self, workspace: Path) -> None:
+        return host_warnings(self)
+
+    def prepare_workspace(self, spec: SandboxSpec) -> None:
         """Give the worker's uid ownership of its workspace copy (a no-op when we keep our uid)."""
+        if spec.uid is None or not self.drops_privileges:
+            return
+        chown_tree(spec.workspace, spec.uid)
+        if spec.home is not None and spec.home.exists():
+            chown_tree(spec.home, spec.uid)

@@ -4,8 +4,13 @@ No network (a fresh network namespace with only loopback), its own pid, ipc and 
 namespaces, a root made of read-only binds (``/usr``, the Python installation, the
 worker package), a private ``/tmp``, and the workspace copy as the only writable
 place. Run as root, bubblewrap keeps the host's user namespace and the worker drops
-to an unprivileged uid of its own with ``setpriv`` (no capabilities, no_new_privs).
-Run as a normal user, bubblewrap makes a user namespace and forbids nested ones.
+to an unprivileged uid of its own with ``setpriv`` (no capabilities, no_new_privs);
+the seccomp filter refuses new namespaces (user namespaces included). Run as a normal
+user, bubblewrap makes a user namespace and forbids nested ones.
+
+bubblewrap installs the seccomp filter (``--seccomp FD``, built by
+``grader.sandbox.seccomp``) right before it runs ``setpriv``, so everything the student
+runs is under it. ``/tmp`` is a tmpfs capped at ``Limits.disk_mb``.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from grader.sandbox import seccomp
 from grader.sandbox.base import (
     WORKER_PACKAGE_DIR,
     Backend,
     Launch,
     SandboxSpec,
     base_env,
-    sandbox_uid,
     worker_rlimits,
 )
 
@@ -34,12 +39,18 @@ _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/
 
 class BwrapBackend(Backend):
     name = "bwrap"
+    #: bubblewrap itself and the pid namespace's init stay in the worker's cgroup
+    helper_processes = 2
 
-    def __init__(self, *, forbidden_roots: tuple[Path, ...] = ()):
+    def __init__(self, *, forbidden_roots: tuple[Path, ...] = (), use_seccomp: bool = True):
         #: folders that must never be visible inside (the project with rubrics and references)
         self.forbidden_roots = tuple(p.resolve() for p in forbidden_roots)
         self._as_root = os.geteuid() == 0
-        self.uid = sandbox_uid() if self._as_root else os.getuid()
+        self.use_seccomp = use_seccomp
+
+    @property
+    def drops_privileges(self) -> bool:
+        return self._as_root
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -49,21 +60,14 @@ class BwrapBackend(Backend):
             return "setpriv is missing (Debian/Ubuntu: apt-get install util-linux)"
         return None
 
-    def prepare_workspace(self, workspace: Path) -> None:
-        if not self._as_root:
-            return
-        for root, dirs, files in os.walk(workspace):
-            for name in dirs + files:
-                os.lchown(os.path.join(root, name), self.uid, self.uid)
-        os.lchown(workspace, self.uid, self.uid)
-
     def launch_command(self, spec: SandboxSpec, argv: list[str]) -> Launch:
         args = [
             shutil.which("bwrap") or "bwrap",
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(spec.limits.disk_mb * 1024 * 1024), "--tmpfs", "/tmp",
         ]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
@@ -87,12 +91,21 @@ class BwrapBackend(Backend):
         env = base_env(spec.limits, home="/tmp", pythonpath=SANDBOX_WORKER_ROOT)
         for key, value in env.items():
             args += ["--setenv", key, value]
+        pass_fds: tuple[int, ...] = ()
+        program = seccomp.worker_filter(allow_inet=True) if self.use_seccomp else None
+        if program is not None:
+            fd = seccomp.filter_fd(program)
+            pass_fds = (fd,)
+            args += ["--seccomp", str(fd)]
         if self._as_root:
-            uid = str(self.uid)
+            if spec.uid is None:
+                raise ValueError("the bwrap backend run as root needs spec.uid (spawn picks one)")
+            uid = str(spec.uid)
             args += [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
         args += argv
-        return Launch(argv=args, env={}, cwd=spec.workspace, rlimits=worker_rlimits(spec.limits))
+        return Launch(argv=args, env={}, cwd=spec.workspace, rlimits=worker_rlimits(spec.limits),
+                      pass_fds=pass_fds, close_after_start=pass_fds)
 
     def _python_dirs(self) -> list[Path]:
         """The Python installation the worker runs on: prefixes and site-packages, nothing else."""

@@ -39,6 +39,7 @@ __all__ = [
     "read_frame",
     "write_frame",
     "MAX_DEPTH",
+    "printable",
 ]
 
 _LEN = struct.Struct("!I")
@@ -77,6 +78,14 @@ def safe_repr(obj: Any, limit: int = 120) -> str:
     if not isinstance(text, str):
         text = f"<{type(obj).__name__} object>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` without control or bidi-override characters (no terminal escapes, no reversed text)."""
+    return "".join(c if c.isprintable() and c not in _BIDI else "\ufffd" for c in text)
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 # --------------------------------------------------------------------------- encoding
@@ -228,7 +237,8 @@ class _Decoder:
         if tag == "$handle":
             if type(body) is not dict or type(body.get("id")) is not int:
                 raise ProtocolError("malformed handle")
-            handle = Handle(body["id"], str(body.get("type", "object"))[:200], str(body.get("repr", ""))[:500])
+            handle = Handle(body["id"], printable(str(body.get("type", "object"))[:200]),
+                            printable(str(body.get("repr", ""))[:500]))
             return self._resolve(handle) if self._resolve else handle
         raise ProtocolError(f"unknown tag {tag!r}")
 
@@ -288,7 +298,9 @@ def decode_message(payload: bytes | memoryview, resolve_handle: Callable[[Handle
     try:
         header = json.loads(bytes(view[_LEN.size : _LEN.size + header_len]))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ProtocolError(f"header is not JSON: {exc}") from None
+        raise ProtocolError(f"header is not JSON: {str(exc)[:200]}") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ProtocolError(f"header holds a value that cannot be read: {str(exc)[:200]}") from None
     if type(header) is not dict or type(header.get("buffers")) is not list or "msg" not in header:
         raise ProtocolError("header must be {'msg': ..., 'buffers': [...]} ")
     sizes = header["buffers"]

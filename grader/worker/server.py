@@ -7,12 +7,25 @@ sees them only as handles (ids into ``_Server.objects``). Requests:
 ``import``   import a module of the workspace (``{"module": "mlp"}``)
 ``probe``    a grader-authored helper from ``probes`` (``{"name": "tiny_classifier"}``)
 ``getattr`` / ``setattr`` / ``getitem`` / ``setitem`` / ``call``   on a handle
-``seed``     seed ``random``, numpy and torch
+``seed``     seed ``random``, and numpy and torch now if imported, else the moment they are
+``hold``     keep a value here and answer with its handle (inputs reused by timed calls)
 ``release``  forget handles; ``ping``: flush output and answer; ``shutdown``
+
+A ``call`` with ``"discard": true`` answers ``None`` instead of the value (the grader
+times the call itself and does not want the result's transfer in the time).
 
 Every reply is ``{"type": "result", "id", "value"}`` or ``{"type": "error", "id",
 "exc_type", "message", "traceback", "where"}``; the traceback keeps only the
 student's own frames.
+
+torch is imported only when the code needs it (``--preload torch`` when the grader
+saw ``import torch`` in the submission, or the first tensor that arrives): a
+submission without torch starts in a tenth of the time. Whenever numpy or torch is
+first imported, an import hook seeds it with the current seed, so a lazy import
+does not make a run less deterministic.
+
+If the channel to the grader breaks (the student's code closed or replaced its file
+descriptors), the worker exits with status 86 so the grader can say so.
 """
 
 from __future__ import annotations
@@ -31,6 +44,72 @@ from .protocol import Handle, ProtocolError, decode_message, encode_message, rea
 
 #: requests from the trusted side are small except for input tensors
 MAX_REQUEST_BYTES = 1 << 30
+#: exit status when the channel to the grader is broken (grader.sandbox.process.CHANNEL_BROKEN_EXIT)
+CHANNEL_BROKEN_EXIT = 86
+
+
+class _ImportHook:
+    """A meta path finder that finishes numpy and torch right after their first import:
+    seeds them with the current seed and sets torch's thread count."""
+
+    modules = ("numpy", "torch")
+
+    def __init__(self) -> None:
+        self.seed: int | None = None
+        self.threads = 1
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.modules or name in sys.modules:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _FinishingLoader(spec.loader, name, self)
+        return spec
+
+    def finish(self, name: str, module: Any) -> None:
+        try:
+            if name == "torch":
+                module.set_num_threads(self.threads)
+            if self.seed is None:
+                return
+            if name == "numpy":
+                module.random.seed(self.seed % 2**32)
+            elif name == "torch":
+                module.manual_seed(self.seed)
+        except Exception:  # noqa: BLE001 - a half-imported or patched module must not break the import
+            pass
+
+
+class _FinishingLoader:
+    """Wraps a module's loader for one import; the module itself keeps the original loader."""
+
+    def __init__(self, loader: Any, name: str, hook: _ImportHook):
+        self._loader = loader
+        self._name = name
+        self._hook = hook
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        module.__loader__ = self._loader
+        if getattr(module, "__spec__", None) is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._hook.finish(self._name, module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+_hook = _ImportHook()
 
 
 class _Server:
@@ -68,6 +147,8 @@ class _Server:
             return "pong"
         if kind == "seed":
             return _seed_everything(int(msg["seed"]))
+        if kind == "hold":
+            return self.handle_for(msg.get("value"))
         if kind == "import":
             return self._import(str(msg["module"]))
         if kind == "probe":
@@ -85,7 +166,8 @@ class _Server:
             target[msg.get("key")] = msg.get("value")
             return None
         if kind == "call":
-            return target(*msg.get("args", []), **msg.get("kwargs", {}))
+            value = target(*msg.get("args", []), **msg.get("kwargs", {}))
+            return None if msg.get("discard") is True else value
         if kind == "release":
             for hid in msg.get("ids", []):
                 obj = self.objects.pop(hid, None)
@@ -107,6 +189,8 @@ class _Server:
                 payload = read_frame(self.fd_in, MAX_REQUEST_BYTES)
             except EOFError:
                 return
+            except OSError:
+                _channel_broken()
             msg = decode_message(payload, self.resolve)
             request_id = msg.get("id")
             if msg["type"] == "shutdown":
@@ -115,9 +199,7 @@ class _Server:
             try:
                 value = self.dispatch(msg)
                 reply = {"type": "result", "id": request_id, "value": value}
-            except BaseException as exc:  # noqa: BLE001 - SystemExit from student code included
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
+            except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt from student code included
                 reply = self._error(request_id, exc)
             _flush_streams()
             self._reply(reply)
@@ -127,7 +209,10 @@ class _Server:
             payload = encode_message(reply, self.handle_for)
         except BaseException as exc:  # noqa: BLE001 - encoding touches student objects
             payload = encode_message(self._error(reply.get("id"), exc))
-        write_frame(self.fd_out, payload)
+        try:
+            write_frame(self.fd_out, payload)
+        except OSError:
+            _channel_broken()
 
     def _error(self, request_id: Any, exc: BaseException) -> dict:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if self._is_student_file(f.filename)]
@@ -154,10 +239,16 @@ class _Server:
         }
 
     def _is_student_file(self, filename: str) -> bool:
+        if not filename or filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>
+            return False
         return os.path.realpath(filename).startswith(self.workspace + os.sep)
 
 
 def _probe(name: str) -> Any:
+    # the common probes first: finding them must not import every homework's probes (and torch)
+    common = importlib.import_module(f"{probes.__name__}.common")
+    if name in getattr(common, "__all__", ()):
+        return getattr(common, name)
     for module in probes.modules():
         if name in getattr(module, "__all__", ()):
             return getattr(module, name)
@@ -165,14 +256,17 @@ def _probe(name: str) -> Any:
 
 
 def _seed_everything(seed: int) -> None:
+    """Seed ``random`` now, numpy and torch now if imported (else the import hook does it)."""
+    _hook.seed = seed
     random.seed(seed)
-    if "numpy" in sys.modules or _importable("numpy"):
-        import numpy as np
+    for name in _hook.modules:
+        module = sys.modules.get(name)
+        if module is not None:
+            _hook.finish(name, module)
 
-        np.random.seed(seed % 2**32)
-    import torch
 
-    torch.manual_seed(seed)
+def _channel_broken() -> None:
+    os._exit(CHANNEL_BROKEN_EXIT)
 
 
 def _importable(name: str) -> bool:
@@ -208,17 +302,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd-in", type=int, required=True)
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--preload", default="torch,numpy")
+    parser.add_argument("--preload", default="", help="modules to import before serving, e.g. torch,numpy")
     args = parser.parse_args(argv)
 
     workspace = os.getcwd()
     sys.path.insert(0, workspace)
     sys.dont_write_bytecode = True
+    _hook.threads = args.threads
+    sys.meta_path.insert(0, _hook)
     for name in filter(None, args.preload.split(",")):
-        if _importable(name) and name == "torch":
-            import torch
-
-            torch.set_num_threads(args.threads)
+        if name in ("torch", "numpy"):
+            _importable(name)
     # Keep the channel off the low fds a student's code would naturally touch.
     fd_in = os.dup(args.fd_in)
     fd_out = os.dup(args.fd_out)

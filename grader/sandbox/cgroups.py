@@ -1,0 +1,362 @@
+"""Control groups for the worker's whole process tree: memory, processes, CPU, and a clean kill.
+
+Rlimits count per process: a worker that forks eight children gets eight address
+spaces and eight CPU budgets. A cgroup counts the tree. ``detect()`` finds what the
+host lets us use, in this order:
+
+- **v2** (the unified hierarchy): a child of our own cgroup with ``memory.max``,
+  ``memory.swap.max``, ``pids.max``, ``cpu.max``; CPU time from ``cpu.stat``; killed with
+  ``cgroup.kill``. Needs ``memory`` and ``pids`` enabled in our cgroup's
+  ``cgroup.subtree_control`` (a delegated cgroup, or the root of a container's namespace);
+- **v1** (one hierarchy per controller): children of our own cgroup in ``memory``
+  (``memory.limit_in_bytes``, ``memory.memsw.limit_in_bytes``), ``pids`` (``pids.max``),
+  ``cpu``/``cpuacct`` (``cpu.cfs_quota_us``, ``cpuacct.usage``) and ``freezer`` (to stop
+  the tree before killing it, so nothing forks away during the kill);
+- **none**: rlimits only; the backends say so in every result's ``sandbox_warnings``.
+
+The worker's child process writes its own pid into each ``cgroup.procs`` between fork
+and exec, so everything it starts is counted from the first instruction. Each worker
+gets its own cgroup (``grader-<pid>-<n>``), removed when the worker is closed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from grader.sandbox.limits import Limits
+
+__all__ = ["CgroupSupport", "WorkerCgroup", "LimitCounters", "detect"]
+
+_V1_CONTROLLERS = ("memory", "pids", "cpuacct", "cpu", "freezer")
+_names = itertools.count(1)
+_names_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CgroupSupport:
+    """What this host lets the grader do with cgroups."""
+
+    version: str  # "v2", "v1" or "none"
+    #: controller -> our own cgroup folder in its hierarchy (v2: one folder for all)
+    bases: dict[str, Path] = field(default_factory=dict)
+    #: why there is no cgroup, or what is missing, in words
+    reason: str = ""
+
+    @property
+    def controllers(self) -> tuple[str, ...]:
+        return tuple(sorted(self.bases))
+
+    def has(self, controller: str) -> bool:
+        return controller in self.bases
+
+    def describe(self) -> str:
+        if self.version == "none":
+            return f"no cgroup ({self.reason})"
+        text = f"cgroup {self.version}: {', '.join(self.controllers)}"
+        return text + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class LimitCounters:
+    """Events a cgroup counted so far; compare two snapshots to see what one call did."""
+
+    oom_kills: int = 0
+    pids_refused: int = 0
+    cpu_s: float = 0.0
+
+
+def _read(path: Path) -> str:
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        f.write(value)
+
+
+def _keyed(text: str, key: str) -> int:
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            try:
+                return int(parts[1])
+            except ValueError:
+                return 0
+    return 0
+
+
+def _mounts() -> list[tuple[str, str, set[str]]]:
+    """(mount point, fstype, super options) of every cgroup mount we can see."""
+    found = []
+    for line in _read(Path("/proc/self/mountinfo")).splitlines():
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) < 5 or len(tail) < 3 or tail[0] not in ("cgroup", "cgroup2"):
+            continue
+        found.append((fields[4].replace("\\040", " "), tail[0], set(tail[2].split(","))))
+    return found
+
+
+def _own_paths() -> tuple[str | None, dict[str, str]]:
+    """Our cgroup path in the v2 hierarchy and, per v1 controller, in its hierarchy."""
+    v2 = None
+    v1: dict[str, str] = {}
+    for line in _read(Path("/proc/self/cgroup")).splitlines():
+        number, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if number == "0" and controllers == "":
+            v2 = path
+        else:
+            for name in controllers.split(","):
+                v1[name] = path
+    return v2, v1
+
+
+def _usable(base: Path) -> str | None:
+    """None when we may make child cgroups under ``base``."""
+    probe = base / f"grader-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
+        return None
+    except OSError as exc:
+        return f"cannot create a cgroup under {base}: {exc.strerror or exc}"
+
+
+def _detect_v2(mount: Path, own: str) -> tuple[CgroupSupport | None, str]:
+    base = mount / own.lstrip("/")
+    available = set(_read(base / "cgroup.controllers").split())
+    wanted = {"memory", "pids"} | ({"cpu"} & available)
+    if not {"memory", "pids"} <= available:
+        return None, f"cgroup v2 at {base} offers only {', '.join(sorted(available)) or 'no controllers'}"
+    enabled = set(_read(base / "cgroup.subtree_control").split())
+    missing = wanted - enabled
+    if missing:
+        try:
+            _write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in sorted(missing)))
+        except OSError as exc:
+            return None, (f"cannot enable {', '.join(sorted(missing))} for child cgroups of {base} "
+                          f"({exc.strerror or exc}); run the grader in a delegated cgroup "
+                          "(systemd-run --scope -p Delegate=yes ...)")
+    problem = _usable(base)
+    if problem:
+        return None, problem
+    return CgroupSupport("v2", {name: base for name in wanted}), ""
+
+
+@lru_cache(maxsize=1)
+def detect() -> CgroupSupport:
+    """What cgroups this host lets us use (checked once per process)."""
+    mounts = _mounts()
+    own_v2, own_v1 = _own_paths()
+    notes = []
+    for point, fstype, _ in mounts:
+        if fstype == "cgroup2" and own_v2 is not None:
+            support, why = _detect_v2(Path(point), own_v2)
+            if support:
+                return support
+            notes.append(why)
+            break
+    bases: dict[str, Path] = {}
+    for point, fstype, options in mounts:
+        if fstype != "cgroup":
+            continue
+        for controller in _V1_CONTROLLERS:
+            if controller in options and controller not in bases and controller in own_v1:
+                base = Path(point) / own_v1[controller].lstrip("/")
+                problem = _usable(base)
+                if problem:
+                    notes.append(problem)
+                else:
+                    bases[controller] = base
+    if "memory" in bases or "pids" in bases:
+        missing = [c for c in ("memory", "pids", "cpuacct") if c not in bases]
+        reason = f"missing: {', '.join(missing)}" if missing else ""
+        return CgroupSupport("v1", bases, reason)
+    if not mounts:
+        notes.append("no cgroup file system is mounted")
+    return CgroupSupport("none", {}, "; ".join(dict.fromkeys(notes)) or "no usable cgroup controller")
+
+
+class WorkerCgroup:
+    """One worker's cgroup (a folder per v1 hierarchy, or one v2 folder)."""
+
+    def __init__(self, support: CgroupSupport, limits: Limits, *, helper_processes: int = 0):
+        self.support = support
+        self.limits = limits
+        with _names_lock:
+            self.name = f"grader-{os.getpid()}-{next(_names)}"
+        bases = sorted(set(support.bases.values()) if support.version == "v2" else support.bases.values())
+        self.dirs: list[Path] = []
+        try:
+            for base in dict.fromkeys(bases):
+                folder = base / self.name
+                folder.mkdir()
+                self.dirs.append(folder)
+            self._configure(helper_processes)
+        except OSError:
+            self.remove()
+            raise
+
+    # ----------------------------------------------------------------- set up
+
+    def _dir(self, controller: str) -> Path | None:
+        base = self.support.bases.get(controller)
+        if base is None:
+            return None
+        return base / self.name
+
+    def _configure(self, helpers: int) -> None:
+        limits = self.limits
+        # the tree's RAM plus what it keeps in its in-memory workspace and /tmp
+        memory = (limits.memory_mb + limits.disk_mb) * 1024 * 1024
+        processes = limits.processes + helpers
+        cpus = limits.threads + 1
+        if self.support.version == "v2":
+            folder = self.dirs[0]
+            _write(folder / "memory.max", str(memory))
+            if (folder / "memory.swap.max").exists():
+                _write(folder / "memory.swap.max", "0")
+            _write(folder / "pids.max", str(processes))
+            if (folder / "cpu.max").exists():
+                _write(folder / "cpu.max", f"{cpus * 100_000} 100000")
+            return
+        if (folder := self._dir("memory")) is not None:
+            _write(folder / "memory.limit_in_bytes", str(memory))
+            if (folder / "memory.memsw.limit_in_bytes").exists():
+                try:
+                    _write(folder / "memory.memsw.limit_in_bytes", str(memory))
+                except OSError:
+                    pass
+        if (folder := self._dir("pids")) is not None:
+            _write(folder / "pids.max", str(processes))
+        if (folder := self._dir("cpu")) is not None and (folder / "cpu.cfs_quota_us").exists():
+            _write(folder / "cpu.cfs_period_us", "100000")
+            _write(folder / "cpu.cfs_quota_us", str(cpus * 100_000))
+
+    def procs_files(self) -> tuple[str, ...]:
+        """The ``cgroup.procs`` files a new process writes its pid into (see ``preexec_for``)."""
+        return tuple(str(folder / "cgroup.procs") for folder in self.dirs)
+
+    # ----------------------------------------------------------------- counters
+
+    def counters(self) -> LimitCounters:
+        if self.support.version == "v2":
+            folder = self.support.bases["memory"] / self.name
+            usage = _keyed(_read(folder / "cpu.stat"), "usage_usec") / 1e6
+            return LimitCounters(_keyed(_read(folder / "memory.events"), "oom_kill"),
+                                 _keyed(_read(folder / "pids.events"), "max"), usage)
+        oom = pids = 0
+        cpu = 0.0
+        if (folder := self._dir("memory")) is not None:
+            oom = _keyed(_read(folder / "memory.oom_control"), "oom_kill")
+        if (folder := self._dir("pids")) is not None:
+            pids = _keyed(_read(folder / "pids.events"), "max")
+        if (folder := self._dir("cpuacct")) is not None:
+            try:
+                cpu = int(_read(folder / "cpuacct.usage").strip() or 0) / 1e9
+            except ValueError:
+                cpu = 0.0
+        return LimitCounters(oom, pids, cpu)
+
+    @property
+    def counts_cpu(self) -> bool:
+        return self.support.version == "v2" or self.support.has("cpuacct")
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for folder in self.dirs:
+            for token in _read(folder / "cgroup.procs").split():
+                if token.isdigit():
+                    found.add(int(token))
+        return sorted(found)
+
+    # ----------------------------------------------------------------- kill and remove
+
+    def kill_all(self, timeout: float = 3.0) -> bool:
+        """SIGKILL every process in the cgroup; True once it is empty."""
+        if not self.pids():
+            return True
+        v2_kill = self.support.bases["memory"] / self.name / "cgroup.kill" if self.support.version == "v2" else None
+        if v2_kill is not None and v2_kill.exists():
+            try:
+                _write(v2_kill, "1")
+            except OSError:
+                pass
+        freezer = self._dir("freezer") if self.support.version == "v1" else None
+        frozen = False
+        if freezer is not None:
+            try:
+                _write(freezer / "freezer.state", "FROZEN")
+                frozen = True
+                end = time.monotonic() + 0.5
+                while _read(freezer / "freezer.state").strip() != "FROZEN" and time.monotonic() < end:
+                    time.sleep(0.005)
+            except OSError:
+                frozen = False
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = self.pids()
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if frozen:
+                try:
+                    _write(freezer / "freezer.state", "THAWED")  # type: ignore[operator]
+                except OSError:
+                    pass
+                frozen = False
+            if not pids:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    def remove(self, timeout: float = 3.0) -> bool:
+        """Remove the cgroup folders (after ``kill_all``); True when all are gone."""
+        deadline = time.monotonic() + timeout
+        remaining = list(self.dirs)
+        while remaining:
+            for folder in list(remaining):
+                try:
+                    folder.rmdir()
+                    remaining.remove(folder)
+                except FileNotFoundError:
+                    remaining.remove(folder)
+                except OSError:
+                    pass
+            if not remaining or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self.dirs = remaining
+        return not remaining
+
+
+def leftover_cgroups() -> list[Path]:
+    """Worker cgroups of grading processes that no longer exist (a crash left them)."""
+    support = detect()
+    found = []
+    for base in set(support.bases.values()):
+        try:
+            children = list(base.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            parts = child.name.split("-")
+            if len(parts) == 3 and parts[0] == "grader" and parts[1].isdigit():
+                if not Path(f"/proc/{parts[1]}").exists():
+                    found.append(child)
+    return sorted(found)

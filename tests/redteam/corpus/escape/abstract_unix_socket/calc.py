@@ -1,0 +1,32 @@
+"""Connect to an abstract UNIX socket of the host (no file needed: X11, D-Bus live there)."""
+import os
+import random
+
+
+def add(a, b):
+    import socket
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        s.connect("\0@ABSTRACT_SOCKET@")
+        return "LEAKED: " + s.recv(100).decode()
+    except OSError as exc:
+        return f"BLOCKED: {type(exc).__name__}: {exc}"
+
+
+def mul(a, b):
+    return a * b
+
+
+def work(n):
+    return sum(range(n))
+
+
+def roll():
+    return random.random()
+
+
+def make_plot():
+    os.makedirs("results", exist_ok=True)
+    with open("results/plot.txt", "w") as f:
+        f.write("plot-ok")

@@ -1,0 +1,27 @@
+"""Open files until the kernel says no."""
+import os
+import random
+
+
+def add(a, b):
+    held = []
+    while True:
+        held.append(open("/dev/null"))
+
+
+def mul(a, b):
+    return a * b
+
+
+def work(n):
+    return sum(range(n))
+
+
+def roll():
+    return random.random()
+
+
+def make_plot():
+    os.makedirs("results", exist_ok=True)
+    with open("results/plot.txt", "w") as f:
+        f.write("plot-ok")

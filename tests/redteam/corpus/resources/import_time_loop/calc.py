@@ -1,0 +1,28 @@
+"""An infinite loop at import time: nothing of calc.py can ever be called."""
+import os
+import random
+
+while True:
+    pass
+
+
+def add(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a * b
+
+
+def work(n):
+    return sum(range(n))
+
+
+def roll():
+    return random.random()
+
+
+def make_plot():
+    os.makedirs("results", exist_ok=True)
+    with open("results/plot.txt", "w") as f:
+        f.write("plot-ok")

@@ -1,0 +1,27 @@
+"""Grow memory 16 MiB at a time until something gives."""
+import os
+import random
+
+
+def add(a, b):
+    hog = []
+    while True:
+        hog.append(b"x" * (16 * 2**20))
+
+
+def mul(a, b):
+    return a * b
+
+
+def work(n):
+    return sum(range(n))
+
+
+def roll():
+    return random.random()
+
+
+def make_plot():
+    os.makedirs("results", exist_ok=True)
+    with open("results/plot.txt", "w") as f:
+        f.write("plot-ok")

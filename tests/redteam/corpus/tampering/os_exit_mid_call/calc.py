@@ -1,0 +1,25 @@
+"""Exit the worker from inside a call with os._exit."""
+import os
+import random
+
+
+def add(a, b):
+    os._exit(7)
+
+
+def mul(a, b):
+    return a * b
+
+
+def work(n):
+    return sum(range(n))
+
+
+def roll():
+    return random.random()
+
+
+def make_plot():
+    os.makedirs("results", exist_ok=True)
+    with open("results/plot.txt", "w") as f:
+        f.write("plot-ok")

@@ -1,0 +1,134 @@
+"""Cgroups: what this host gives, limits written as asked, the tree killed whole, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import Limits, run_command
+from grader.sandbox.cgroups import WorkerCgroup, detect, leftover_cgroups
+
+SUPPORT = detect()
+NEEDS_CGROUP = pytest.mark.skipif(SUPPORT.version == "none", reason=f"no cgroup here: {SUPPORT.reason}")
+
+
+def _ours() -> list[Path]:
+    return [child for base in set(SUPPORT.bases.values()) for child in base.glob(f"grader-{os.getpid()}-*")]
+
+
+def test_detection_names_a_version_and_says_why():
+    assert SUPPORT.version in ("v2", "v1", "none")
+    if SUPPORT.version == "none":
+        assert SUPPORT.reason
+    else:
+        assert {"memory", "pids"} & set(SUPPORT.controllers)
+    assert SUPPORT.describe().startswith(("cgroup v", "no cgroup"))
+
+
+@NEEDS_CGROUP
+def test_limits_are_written_for_the_whole_tree():
+    limits = Limits(memory_mb=300, disk_mb=20, processes=10, threads=1)
+    group = WorkerCgroup(SUPPORT, limits, helper_processes=2)
+    try:
+        if SUPPORT.version == "v1":
+            memory = SUPPORT.bases["memory"] / group.name / "memory.limit_in_bytes"
+            pids = SUPPORT.bases["pids"] / group.name / "pids.max"
+        else:
+            memory = SUPPORT.bases["memory"] / group.name / "memory.max"
+            pids = SUPPORT.bases["memory"] / group.name / "pids.max"
+        assert int(memory.read_text()) == 320 * 2**20
+        assert pids.read_text().strip() == "12"
+    finally:
+        group.kill_all()
+        group.remove()
+    assert not _ours()
+
+
+@NEEDS_CGROUP
+def test_kill_all_takes_the_whole_tree_even_new_sessions():
+    group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
+    procs = group.procs_files()
+
+    def enter() -> None:
+        for path in procs:
+            with open(path, "w") as f:
+                f.write(str(os.getpid()))
+
+    proc = subprocess.Popen(
+        ["sh", "-c", "setsid sleep 300 & (sleep 300 &) ; sleep 300"], preexec_fn=enter,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while len(group.pids()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(group.pids()) >= 4, group.pids()
+        assert group.kill_all()
+        assert group.pids() == []
+        proc.wait(timeout=10)
+    finally:
+        group.kill_all()
+        assert group.remove()
+    assert not _ours()
+
+
+@NEEDS_CGROUP
+@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+def test_memory_of_the_tree_is_counted_and_named(tmp_path, backend):
+    hog = ("import os, time\n"
+           "pids = []\n"
+           "for _ in range(3):\n"
+           "    pid = os.fork()\n"
+           "    if pid == 0:\n"
+           "        x = b'1' * (200 * 2**20)\n"
+           "        time.sleep(2)\n"
+           "        os._exit(0)\n"
+           "    pids.append(pid)\n"
+           "print('codes', [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids])\n")
+    limits = Limits(memory_mb=256, disk_mb=16, wall_s=60)
+    result = run_command([sys.executable, "-c", hog], workspace=tmp_path, backend=backend, limits=limits)
+    assert "-9" in result.output, result.output
+    assert not _ours()
+
+
+@NEEDS_CGROUP
+def test_nothing_is_left_behind_after_grading():
+    assert not _ours()
+    assert all(not p.name.startswith(f"grader-{os.getpid()}-") for p in leftover_cgroups())
+
+
+def test_v2_on_a_fake_hierarchy(tmp_path):
+    """The v2 path cannot run on a v1 host: check it against a folder laid out like cgroup2."""
+    from grader.sandbox.cgroups import CgroupSupport, _detect_v2
+
+    own = tmp_path / "grader.slice"
+    own.mkdir()
+    (own / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (own / "cgroup.subtree_control").write_text("")
+    support, why = _detect_v2(tmp_path, "/grader.slice")
+    assert support is not None, why
+    assert support.version == "v2" and set(support.controllers) == {"cpu", "memory", "pids"}
+    assert (own / "cgroup.subtree_control").read_text() == "+cpu +memory +pids"
+
+    group = WorkerCgroup(support, Limits(memory_mb=512, disk_mb=64, processes=20, threads=2), helper_processes=2)
+    folder = own / group.name
+    assert (folder / "memory.max").read_text() == str(576 * 2**20)
+    assert (folder / "pids.max").read_text() == "22"
+    (folder / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 1\n")
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
+    (folder / "pids.events").write_text("max 3\n")
+    assert group.counters() == type(group.counters())(oom_kills=1, pids_refused=3, cpu_s=2.5)
+    for leftover in folder.iterdir():  # a real cgroup folder has no files to delete
+        leftover.unlink()
+    assert group.remove()
+
+    no_memory = tmp_path / "small"
+    no_memory.mkdir()
+    (no_memory / "cgroup.controllers").write_text("cpu io\n")
+    support, why = _detect_v2(tmp_path, "/small")
+    assert support is None and "offers only cpu, io" in why
+    assert CgroupSupport("none", {}, why).describe().startswith("no cgroup")
