@@ -38,7 +38,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/pip install -q "torch==2.13.0"
 fi
 extras=""
-[ "$for_tests" = 1 ] && extras="[test]"
+[ "$for_tests" = 1 ] && extras="[test,ray]"
 .venv/bin/pip install -q -e ".${extras}"
 
 # Datasets: on a machine without internet they come from ../shared/data (see docs/datasets.md).

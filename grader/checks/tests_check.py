@@ -37,7 +37,7 @@ def run_hidden_tests(session: WorkerSession, tests_dir: Path, selectors: list[st
     plugin = GraderPlugin(session, base_seed=base_seed, selectors=selectors)
     args = [
         str(tests_dir), f"--rootdir={tests_dir}", "-c", os.devnull, "-p", "no:cacheprovider",
-        "-p", "no:randomly", "--import-mode=importlib", "-q", "--no-header", "-o", "console_output_style=classic",
+        "-p", "no:randomly", "-p", "no:unraisableexception", "--import-mode=importlib", "-q", "--no-header", "-o", "console_output_style=classic",
     ]
     sink = io.StringIO()
     with _importable_helpers(tests_dir), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):

@@ -12,7 +12,10 @@ from rich.table import Table
 
 from grader.assignments import UnknownAssignment
 from grader.authoring.template import TemplateError
+from grader.cli.batch import batch as batch_command
+from grader.cli.batch import export_app, manual_app
 from grader.cli.data import data_app
+from grader.cli.doctor import doctor as doctor_command
 from grader.cli.exit_codes import ExitCode
 from grader.results.models import Outcome
 from grader.rubric import RubricError
@@ -30,6 +33,10 @@ rubric_app = typer.Typer(help="Inspect rubrics.", no_args_is_help=True)
 template_app = typer.Typer(help="Build student templates from references.", no_args_is_help=True)
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(template_app, name="template")
+app.command("batch")(batch_command)
+app.add_typer(manual_app, name="manual")
+app.add_typer(export_app, name="export")
+app.command("doctor")(doctor_command)
 
 console = Console()
 err = Console(stderr=True)

@@ -1,0 +1,117 @@
+"""Manual items: export with the student's text, import with every bad row refused, merge everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from grader.batch import BatchOptions, ManualImportError, run_batch
+from grader.batch.manual import export_manual, highlight, import_manual
+from grader.cli.batch import cli
+from grader.cli.exit_codes import ExitCode
+from tests.batch.helpers import FAKE_FUNCTION, HOSTILE_NAME, TOY_ROOT, gradebook, toy_class
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def graded(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_GRADE_STATE", str(tmp_path))
+    monkeypatch.setenv("GRADER_HOME", str(TOY_ROOT))
+    monkeypatch.setenv("COLUMNS", "160")
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    toy_class(subs, 3)
+    (subs / "t02" / "answers.md").write_text(f"My answer {HOSTILE_NAME} mentions the Border.\n")
+    run_batch(subs, assignment="toy", out_dir=out, root=TOY_ROOT,
+              options=BatchOptions(jobs=2, function=FAKE_FUNCTION))
+    return out
+
+
+def _write_scores(path, rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["student", "item", "points", "comment"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue())
+    return path
+
+
+def test_export_lists_each_student_with_their_text_and_the_note(graded):
+    path, rows = export_manual(graded, root=TOY_ROOT)
+    assert rows == 3 and path == graded / "manual-items.csv"
+    data = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [r["student"] for r in data] == ["t00", "t01", "t02"]
+    assert data[0]["item"] == "1.4" and data[0]["max_points"] == "1"
+    assert "padding keeps the border, says t00" in data[0]["answer"]
+    assert data[0]["points"] == "" and data[0]["comment"] == ""
+
+
+def test_the_html_form_escapes_the_students_text_and_marks_keywords(graded):
+    path, _ = export_manual(graded, fmt="html", root=TOY_ROOT)
+    page = path.read_text()
+    assert HOSTILE_NAME not in page and "&lt;script&gt;" in page
+    assert "Download CSV" in page and 'name="points"' in page
+    assert highlight("the Border and border", ["border"]) == [
+        ("the ", False), ("Border", True), (" and ", False), ("border", True)]
+
+
+def test_import_merges_scores_into_reports_and_every_gradebook(graded):
+    before = gradebook(graded)
+    scores = _write_scores(graded.parent / "scores.csv", [
+        {"student": "t00", "item": "1.4", "points": "1", "comment": "clear"},
+        {"student": "t01", "item": "1.4", "points": "0.5", "comment": ""},
+        {"student": "t02", "item": "1.4", "points": "", "comment": "not yet"},
+    ])
+    assert import_manual(graded, scores, root=TOY_ROOT) == (2, 2)
+    after = gradebook(graded)
+    assert after["t00"]["1.4"] == "1" and float(after["t00"]["total"]) == float(before["t00"]["total"]) + 1
+    assert after["t01"]["1.4"] == "0.5"
+    assert "manual-pending" not in after["t00"]["flags"] and "manual-pending" in after["t02"]["flags"]
+    report = (graded / "students" / "t00" / "report.html").read_text()
+    assert "TA comment: clear" in report
+    result = json.loads((graded / "students" / "t00" / "results.json").read_text())
+    assert result["score"] == float(after["t00"]["total"])
+    journal = json.loads((graded / "journal" / "t00.json").read_text())
+    assert next(i for i in journal["result"]["items"] if i["id"] == "1.4")["status"] == "manual"  # never edited
+    canvas = (graded / "canvas.csv").read_text().splitlines()
+    assert canvas[2].endswith(after["t00"]["total"])
+
+
+def test_import_refuses_the_whole_file_on_unknown_ids_and_points_over_the_maximum(graded):
+    scores = _write_scores(graded.parent / "bad.csv", [
+        {"student": "t00", "item": "1.4", "points": "1", "comment": "fine row"},
+        {"student": "t0O", "item": "1.4", "points": "1", "comment": ""},
+        {"student": "t01", "item": "1.4", "points": "3", "comment": ""},
+        {"student": "t02", "item": "1.1", "points": "1", "comment": ""},
+        {"student": "t02", "item": "1.4", "points": "lots", "comment": ""},
+    ])
+    with pytest.raises(ManualImportError) as caught:
+        import_manual(graded, scores, root=TOY_ROOT)
+    text = str(caught.value)
+    assert "nothing was imported" in text
+    assert re.search(r"row 3 \(student 't0O', item '1.4'\): unknown student id 't0O'; did you mean [^\n]*'t00'", text)
+    assert "row 4" in text and "3 points is over the maximum of 1 for item 1.4" in text
+    assert "row 5" in text and "'1.1' is not a manual item of toy (manual items: 1.4)" in text
+    assert "row 6" in text and "'lots' is not a number" in text
+    assert not (graded / "manual.json").exists()
+
+
+def test_the_cli_exports_imports_and_refuses_with_a_usage_exit_code(graded, tmp_path):
+    result = runner.invoke(cli, ["manual", "export", str(graded), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 rows" in result.output and "grader manual import" in result.output
+    bad = _write_scores(tmp_path / "bad.csv", [{"student": "zz", "item": "1.4", "points": "1", "comment": ""}])
+    result = runner.invoke(cli, ["manual", "import", str(graded), str(bad)])
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "unknown student id 'zz'" in result.output
+    good = _write_scores(tmp_path / "good.csv", [{"student": "t01", "item": "1.4", "points": "1", "comment": ""}])
+    result = runner.invoke(cli, ["manual", "import", str(graded), str(good)])
+    assert result.exit_code == 0, result.output
+    assert "imported 1 score(s) for 1 student(s)" in result.output
+    result = runner.invoke(cli, ["manual", "export", str(tmp_path / "nowhere")])
+    assert result.exit_code == ExitCode.USAGE_ERROR and "run 'grader batch" in result.output
