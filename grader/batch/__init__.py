@@ -17,7 +17,15 @@ from grader.batch.discover import DiscoveryError, discover_submissions
 from grader.batch.executors import ExecutorUnavailable
 from grader.batch.journal import Journal, JournalBusy, JournalError, Record
 from grader.batch.manual import ManualImportError
-from grader.batch.runner import BatchEvent, BatchOptions, BatchReport, BatchUsageError, default_jobs, render_outputs, run_batch
+from grader.batch.runner import (
+    BatchEvent,
+    BatchOptions,
+    BatchReport,
+    BatchUsageError,
+    default_jobs,
+    render_outputs,
+    run_batch,
+)
 
 __all__ = [
     "BatchEvent",

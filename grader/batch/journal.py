@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -208,12 +206,3 @@ def atomic_write_text(target: Path, text: str, *, tmp_prefix: str | None = None)
         finally:
             os.close(dir_fd)
 
-
-def read_json(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-@contextlib.contextmanager
-def opened(out_dir: Path) -> Iterator[Journal]:
-    with Journal(out_dir) as journal:
-        yield journal

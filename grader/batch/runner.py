@@ -38,8 +38,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.batch.discover import Discovery, Submission, discover_submissions, stage_submission
-from grader.batch.executors import EXECUTORS, GRADE_FUNCTION, Executor, ExecutorUnavailable, make_executor
+from grader.batch.discover import (
+    Discovery,
+    Submission,
+    discover_submissions,
+    stage_submission,
+)
+from grader.batch.executors import (
+    EXECUTORS,
+    GRADE_FUNCTION,
+    Executor,
+    ExecutorUnavailable,
+    make_executor,
+)
 from grader.batch.fingerprint import Fingerprint, rubric_fingerprint, submission_sha256
 from grader.batch.journal import Journal, Manifest, Record, Timing, now
 from grader.batch.manual import load_manual

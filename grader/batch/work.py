@@ -149,9 +149,13 @@ def _safe(rel: str) -> str:
 
 def pack_assignment(root: Path, assignment: str) -> dict[str, Any]:
     """The rubric and hidden tests a remote worker needs (not the reference, not the template)."""
+    import hashlib
+    import json
+
     rubric_dir = Path(root) / "rubrics" / assignment
     pack = pack_tree(rubric_dir, name=assignment)
     pack["assignment"] = assignment
+    pack["digest"] = hashlib.sha256(json.dumps(pack, sort_keys=True).encode()).hexdigest()[:16]
     return pack
 
 
@@ -160,10 +164,7 @@ _unpacked: dict[str, Path] = {}
 
 def _unpacked_assignment(pack: dict[str, Any]) -> Path:
     """Unpack the assignment once per worker process and content: ``<tmp>/rubrics/<id>/...``."""
-    import hashlib
-    import json
-
-    digest = hashlib.sha256(json.dumps(pack, sort_keys=True).encode()).hexdigest()[:16]
+    digest = pack["digest"]
     if digest not in _unpacked:
         root = Path(tempfile.mkdtemp(prefix=f"grader-assignment-{digest}-"))
         unpack_tree(pack, root / "rubrics")

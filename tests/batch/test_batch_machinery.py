@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchOptions, BatchUsageError, JournalBusy, default_jobs, run_batch
+from grader.batch import (
+    BatchOptions,
+    BatchUsageError,
+    JournalBusy,
+    default_jobs,
+    run_batch,
+)
 from grader.batch.journal import Journal, Manifest, now
 from grader.sandbox import Limits
 from tests.batch.helpers import (
@@ -276,9 +282,11 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_gradebook(
     out = tmp_path / "killed"
     kills = 0
     for _ in range(3):
+        done = len(list((out / "journal").glob("*.json"))) if out.exists() else 0
+        if done >= 10:
+            break  # an earlier run finished the class: nothing left to interrupt
         proc = _start_driver(tmp_path, subs, out)
-        _wait_for_records(out, rng.randint(len(list((out / "journal").glob("*.json"))) if out.exists() else 0, 9),
-                          proc)
+        _wait_for_records(out, rng.randint(done, 9), proc)
         time.sleep(rng.uniform(0, 0.6))
         family = descendants(proc.pid)
         if proc.poll() is None:
@@ -288,7 +296,6 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_gradebook(
         left = wait_gone(family)
         assert not left, f"seed {seed}: processes of the killed batch still run: {left}"
     assert kills >= 1, f"seed {seed}: the batch finished before any kill"
-    assert not list((out / "journal").glob(".tmp-*")) or True  # removed on the next open
     report = batch(subs, out)
     assert report.graded + report.skipped == 10
     assert not list((out / "journal").glob(".tmp-*"))

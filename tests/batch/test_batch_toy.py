@@ -19,7 +19,15 @@ from typer.testing import CliRunner
 
 from grader.cli.batch import cli
 from grader.cli.exit_codes import ExitCode
-from tests.batch.helpers import GOOD, TOY_ROOT, WRONG_ADD, descendants, gradebook, toy_class, wait_gone
+from tests.batch.helpers import (
+    GOOD,
+    TOY_ROOT,
+    WRONG_ADD,
+    descendants,
+    gradebook,
+    toy_class,
+    wait_gone,
+)
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from grader.batch.discover import DiscoveryError, discover_submissions, stage_submission, student_key
+from grader.batch.discover import (
+    DiscoveryError,
+    discover_submissions,
+    stage_submission,
+    student_key,
+)
 from grader.batch.fingerprint import submission_sha256
 
 

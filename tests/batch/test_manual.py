@@ -14,7 +14,13 @@ from grader.batch import BatchOptions, ManualImportError, run_batch
 from grader.batch.manual import export_manual, highlight, import_manual
 from grader.cli.batch import cli
 from grader.cli.exit_codes import ExitCode
-from tests.batch.helpers import FAKE_FUNCTION, HOSTILE_NAME, TOY_ROOT, gradebook, toy_class
+from tests.batch.helpers import (
+    FAKE_FUNCTION,
+    HOSTILE_NAME,
+    TOY_ROOT,
+    gradebook,
+    toy_class,
+)
 
 runner = CliRunner()
 
