@@ -16,6 +16,8 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v setpriv >/dev/null || need+=(util-linux)
 if [ "$for_tests" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
+  # the seccomp test cross-checks our syscall numbers against libseccomp's own binding
+  dpkg -s python3-seccomp >/dev/null 2>&1 || need+=(python3-seccomp)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
