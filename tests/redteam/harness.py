@@ -288,6 +288,8 @@ def materialize(case: Case, dest: Path, host: Host) -> Path:
         for key, value in fills.items():
             data = data.replace(key.encode(), value.encode())
         target.write_bytes(data)
+    for shared in sorted(case.folder.parent.glob("_*.py")):  # helpers a family's attacks share
+        (submission / shared.name).write_bytes(shared.read_bytes())
     return submission
 
 

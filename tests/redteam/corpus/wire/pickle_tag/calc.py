@@ -1,54 +1,17 @@
 """Send a value tagged as a pickle, hoping the grader unpickles it."""
 import os
 import random
-import json
-import struct
+from _wirekit import channel, frame
 
 
 def add(a, b):
     import base64
     import pickle as unused  # noqa: F401 - the constraint item may fail too; the wire must not care
-    _, out = _channel()
+    _, out = channel()
     evil = base64.b64encode(b"cos\nsystem\n(S'touch @CANARY_DIR@/pwned'\ntR.").decode()
     msg = {"$dict": [["type", "result"], ["id", 1], ["value", {"$pickle": evil}]]}
-    os.write(out, _frame({"msg": msg, "buffers": []}))
+    os.write(out, frame({"msg": msg, "buffers": []}))
     return 5
-
-
-def _channel():
-    """The worker's channel to the grader: the pipe fds it holds beyond stdin/stdout/stderr."""
-    read_fd = write_fd = None
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd < 3:
-            continue
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            with open(f"/proc/self/fdinfo/{fd}") as info:
-                flags = int(info.read().split("flags:")[1].split()[0], 8)
-        except (OSError, IndexError, ValueError):
-            continue
-        if target.startswith("pipe:"):
-            if flags & 3 == 1:
-                write_fd = fd
-            elif flags & 3 == 0:
-                read_fd = fd
-    return read_fd, write_fd
-
-
-def _frame(header, *buffers):
-    """One wire frame: length, header length, JSON header, raw buffers."""
-    raw = json.dumps(header).encode() if not isinstance(header, bytes) else header
-    payload = struct.pack("!I", len(raw)) + raw + b"".join(buffers)
-    return struct.pack("!I", len(payload)) + payload
-
-
-def _message(message):
-    """A well-formed frame for ``message``, made with the worker's own protocol module."""
-    from graderworker.protocol import encode_message
-
-    payload = encode_message(message)
-    return struct.pack("!I", len(payload)) + payload
 
 
 def mul(a, b):
