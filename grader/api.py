@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +111,3 @@ def check_template_fresh(assignment: str, *, root: Path | None = None) -> list[s
     """What a fresh ``template build`` would change (empty when the committed template is fresh)."""
     paths, rubric = load_assignment(assignment, root=root)
     return template_drift(paths.reference_dir, paths.template_dir, _generated_files(paths, rubric))
-
-
-def result_from_json(path: Path) -> SubmissionResult:
-    return SubmissionResult.model_validate(json.loads(Path(path).read_text()))

@@ -23,15 +23,14 @@ records; nothing is read back from a report.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grader._io import atomic_write_text
 from grader.batch.discover import Student
 from grader.batch.fingerprint import Fingerprint
 from grader.results.models import SubmissionResult
@@ -183,26 +182,3 @@ class Journal:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def atomic_write_text(target: Path, text: str, *, tmp_prefix: str | None = None) -> None:
-    """Write beside ``target``, fsync, rename over it, fsync the folder: old or new, never half."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix or f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
