@@ -2,7 +2,8 @@
 
 ::
 
-    intake -> required_files -> hidden_tests -> constraint_checks -> manual_items -> (finalize)
+    intake -> required_files -> read_answers -> bind_datasets -> hidden_tests
+           -> constraint_checks -> manual_items -> (finalize)
 
 Each stage reads and fills a ``GradingContext``; ``DEFAULT_STAGES`` is plain data, so
 a caller can run a subset (``grader check`` skips hidden tests). A stage that finds
@@ -23,9 +24,12 @@ from pathlib import Path
 from typing import Callable
 
 from grader._version import __version__
+from grader.checks.answers import Answers, load_answers
 from grader.checks.constraint import score_constraint_item
 from grader.checks.session import WorkerSession
 from grader.checks.tests_check import HiddenTestsError, run_hidden_tests, score_tests_item
+from grader.datasets.errors import DatasetMissing
+from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
@@ -43,6 +47,7 @@ class GradingContext:
     scratch: Path
     ro_binds: tuple[tuple[Path, str], ...] = ()
     workspace: Workspace | None = None
+    answers: Answers | None = None
     results: dict[str, ItemResult] = field(default_factory=dict)
     missing_files: tuple[str, ...] = ()
     not_gradable: str = ""
@@ -86,6 +91,33 @@ def required_files(ctx: GradingContext) -> None:
                                             f"(files found: {', '.join(ctx.workspace.files) or 'none'})."])
 
 
+def read_answers(ctx: GradingContext) -> None:
+    """Parse the answers file as data; an unreadable one fails only the items that need it."""
+    assert ctx.workspace is not None
+    name = ctx.rubric.answers_file
+    if not name:
+        return
+    ctx.answers = load_answers(ctx.workspace.path, name, ids=[i.id for i in ctx.rubric.items])
+    if ctx.answers.problem:
+        ctx.warnings.append(f"Answers: {ctx.answers.problem}; the items that read answers from it score zero.")
+
+
+def bind_datasets(ctx: GradingContext) -> None:
+    """Bind the sandbox-visible files of the rubric's datasets into the worker, read-only.
+
+    A dataset missing on the grading machine is the grader's problem, not the student's:
+    the submission is flagged for regrade with the command that installs it.
+    """
+    binds = list(ctx.ro_binds)
+    for name in ctx.rubric.datasets:
+        try:
+            binds.extend(get_dataset(name).sandbox_binds())
+        except DatasetMissing as exc:
+            ctx.grader_error = f"dataset {name} is needed by this rubric but is not installed here:\n{exc}"
+            return
+    ctx.ro_binds = tuple(binds)
+
+
 def constraint_checks(ctx: GradingContext) -> None:
     """Static rules; run after the tests so ``only_if_earned`` can see what the code earned."""
     assert ctx.workspace is not None
@@ -110,7 +142,8 @@ def hidden_tests(ctx: GradingContext) -> None:
     selectors = [s for item in items for s in item.check.tests]  # type: ignore[union-attr]
     session = WorkerSession(ctx.backend, ctx.workspace.path, ctx.rubric.limits, ctx.ro_binds)
     try:
-        outcomes = run_hidden_tests(session, ctx.tests_dir, selectors, base_seed=ctx.rubric.seed)
+        outcomes = run_hidden_tests(session, ctx.tests_dir, selectors, base_seed=ctx.rubric.seed,
+                                    answers=ctx.answers)
         for item in items:
             ctx.results[item.id] = score_tests_item(item, outcomes)
         if session.death_causes:
@@ -130,10 +163,17 @@ def manual_items(ctx: GradingContext) -> None:
             answer = ctx.workspace.path / check.answer_file
             if not answer.is_file():
                 messages.append(f"Your answer file {check.answer_file} is missing.")
-        ctx.results[item.id] = _result(item, 0.0, ItemStatus.MANUAL, messages)
+        text = ""
+        if check.answer_key and ctx.answers is not None:
+            text = ctx.answers.text(check.answer_key)
+            if not text:
+                messages.append(f"No answer for {check.answer_key} was found in {ctx.answers.source}.")
+        result = _result(item, 0.0, ItemStatus.MANUAL, messages)
+        ctx.results[item.id] = result.model_copy(update={"answer": text, "keywords": check.keywords})
 
 
-DEFAULT_STAGES: tuple[Stage, ...] = (intake, required_files, hidden_tests, constraint_checks, manual_items)
+DEFAULT_STAGES: tuple[Stage, ...] = (intake, required_files, read_answers, bind_datasets, hidden_tests,
+                                     constraint_checks, manual_items)
 
 
 def run_pipeline(

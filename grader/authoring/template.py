@@ -6,6 +6,8 @@ In a reference ``.py`` file, the lines from ``# BEGIN SOLUTION`` to ``# END SOLU
     raise NotImplementedError("MLP.forward: write this part")
 
 or, when the marker says what to leave (``# BEGIN SOLUTION: return None``), that line.
+YAML files (an answers file) use the same markers; there a block without a stub is
+simply dropped, so ``"1.4": ...`` answers vanish and their keys stay as the stub says.
 Other files are copied as they are. The output is deterministic, so ``--check`` can
 compare it byte for byte with the committed template (CI fails when it is stale).
 Generated files (the public spec ``.grader-assignment.json`` that ``grader check``
@@ -24,6 +26,7 @@ __all__ = ["TemplateError", "strip_solutions", "build_template", "template_drift
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<keep>.*\S))?\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async\s+)?(?P<kind>def|class)\s+(?P<name>\w+)")
+_YAML_SUFFIXES = {".yaml", ".yml"}
 _SKIP = {"__pycache__", ".pytest_cache", ".benchmarks", ".ipynb_checkpoints", "results", ".DS_Store"}
 
 
@@ -45,8 +48,8 @@ def _enclosing_name(lines: list[str], index: int, indent: int) -> str:
     return ".".join(reversed(names))
 
 
-def strip_solutions(source: str, filename: str = "<file>") -> str:
-    """The student version of one reference source file."""
+def strip_solutions(source: str, filename: str = "<file>", *, python: bool = True) -> str:
+    """The student version of one reference source file (``python=False``: a YAML file)."""
     lines = source.splitlines(keepends=True)
     out: list[str] = []
     i = 0
@@ -68,6 +71,9 @@ def strip_solutions(source: str, filename: str = "<file>") -> str:
             raise TemplateError(f"{filename}:{start + 1}: '# BEGIN SOLUTION' is never closed")
         indent = begin.group("indent")
         keep = begin.group("keep")
+        if keep is None and not python:
+            i += 1  # past END: the block leaves nothing
+            continue
         if keep is None:
             if not indent:
                 raise TemplateError(f"{filename}:{start + 1}: a module-level solution block needs a stub: "
@@ -94,6 +100,8 @@ def _plan(reference: Path, extras: dict[str, str]) -> list[_Planned]:
         data = path.read_bytes()
         if path.suffix == ".py":
             data = strip_solutions(data.decode("utf-8"), str(rel)).encode("utf-8")
+        elif path.suffix in _YAML_SUFFIXES:
+            data = strip_solutions(data.decode("utf-8"), str(rel), python=False).encode("utf-8")
         planned.append(_Planned(rel, data))
     shipped = {item.relative for item in planned}
     planned += [_Planned(Path(name), text.encode()) for name, text in sorted(extras.items())

@@ -123,6 +123,10 @@ def manual_rows(records: dict[str, Record], rubric) -> list[dict[str, str]]:  # 
             text = answers.get(check.answer_file or "", "") if check.answer_file else ""
             if check.answer_file and check.answer_file not in answers:
                 text = f"[no {check.answer_file} in the submission]"
+            if check.answer_key:
+                graded = next((i for i in record.result.items if i.id == item.id), None)
+                text = (graded.answer if graded is not None else "")[:_ANSWER_CHARS] or (
+                    f"[no answer for {check.answer_key} in {rubric.answers_file}]")
             rows.append({
                 "student": record.student.id, "name": record.student.name, "item": item.id, "title": item.title,
                 "max_points": f"{item.points:g}", "note": item.note, "keywords": ", ".join(check.keywords),

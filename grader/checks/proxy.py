@@ -18,9 +18,10 @@ Two helpers for checks that need more than values:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from grader.worker.protocol import Handle
 
@@ -105,6 +106,19 @@ class StudentProxy:
     def __init__(self, session: "WorkerSession"):
         self._session = session
         self.probe = _ProbeNamespace(session)
+
+    @contextlib.contextmanager
+    def call_limit(self, seconds: float) -> Iterator[None]:
+        """Let each call inside the block run up to ``seconds`` (a training run), still bounded by
+        the submission's wall-clock limit; the rubric's ``call_s`` applies again afterwards."""
+        if not seconds > 0:
+            raise ValueError(f"call_limit needs a positive number of seconds, not {seconds!r}")
+        previous = self._session.call_s
+        self._session.call_s = float(seconds)
+        try:
+            yield
+        finally:
+            self._session.call_s = previous
 
     def read_file(self, relative: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         """A file the student's code wrote in its workspace (links, FIFOs, hard links refused)."""

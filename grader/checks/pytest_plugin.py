@@ -1,11 +1,14 @@
 """The pytest plugin that runs a rubric's hidden tests on the trusted side.
 
-It provides two fixtures to hidden tests:
+It provides these fixtures to hidden tests:
 
 - ``student``: a ``StudentProxy`` on the submission's worker (started or restarted
   as needed, seeded for this test);
 - ``rng``: a ``numpy.random.Generator`` seeded for this test (torch's global RNG on
-  the trusted side is seeded the same way).
+  the trusted side is seeded the same way);
+- ``answers``: the submission's answers file as data (``grader.checks.answers.Answers``);
+- ``attach``: pictures and text for the item's section of the report
+  (``grader.checks.attachments.Attachments``).
 
 and records one ``TestOutcome`` per test: passed or not, a student-facing message
 (their traceback for their errors, never the grader's internals), the student's
@@ -22,7 +25,10 @@ from typing import Any, Iterator
 
 import pytest
 
+from grader.checks.answers import Answers
+from grader.checks.attachments import Attachments
 from grader.checks.proxy import StudentProxy
+from grader.results.models import Artifact
 from grader.checks.session import StudentCodeError, WorkerDied, WorkerSession
 
 __all__ = ["GraderPlugin", "TestOutcome", "seed_for"]
@@ -37,6 +43,9 @@ class TestOutcome:
     message: str = ""
     output: str = ""
     duration_s: float = 0.0
+    artifacts: tuple[Artifact, ...] = ()
+    #: artifacts the test tried to attach past the size limit, said in words
+    dropped_artifacts: tuple[str, ...] = ()
 
 
 def seed_for(base: int, nodeid: str) -> int:
@@ -51,8 +60,13 @@ def selector_matches(selector: str, nodeid: str) -> bool:
 
 
 class GraderPlugin:
-    def __init__(self, session: WorkerSession, *, base_seed: int, selectors: list[str]):
+    def __init__(self, session: WorkerSession, *, base_seed: int, selectors: list[str],
+                 answers: Answers | None = None):
         self.session = session
+        # not ``self.answers``: that name is the fixture, and pytest finds fixtures by attribute
+        self.submission_answers = answers if answers is not None else Answers(
+            "answers file", problem="this assignment does not use an answers file (the rubric names none)")
+        self._attachments: dict[str, Attachments] = {}
         self.base_seed = base_seed
         self.selectors = selectors
         self.outcomes: dict[str, TestOutcome] = {}
@@ -89,6 +103,14 @@ class GraderPlugin:
 
         return np.random.default_rng(seed_for(self.base_seed, request.node.nodeid))
 
+    @pytest.fixture
+    def answers(self) -> Answers:
+        return self.submission_answers
+
+    @pytest.fixture
+    def attach(self, request: pytest.FixtureRequest) -> Attachments:
+        return self._attachments.setdefault(request.node.nodeid, Attachments())
+
     @pytest.fixture(autouse=True)
     def _seed_trusted_side(self, request: pytest.FixtureRequest) -> None:
         import torch
@@ -117,7 +139,10 @@ class GraderPlugin:
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         messages = self._phase_messages.get(nodeid, [])
+        attached = self._attachments.pop(nodeid, None)
         self.outcomes[nodeid] = TestOutcome(
+            artifacts=tuple(attached.artifacts) if attached else (),
+            dropped_artifacts=tuple(attached.dropped) if attached else (),
             nodeid=nodeid,
             passed=not messages,
             message="\n".join(messages)[:_MESSAGE_LIMIT],

@@ -145,6 +145,8 @@ class WorkerSession:
         self.deadline = self._started + limits.wall_s
         #: wall time of the last request's round trip, measured here (not by the worker)
         self.last_round_trip_s = 0.0
+        #: the per-call limit now in force; ``StudentProxy.call_limit`` raises it for long calls
+        self.call_s = limits.call_s
 
     # ----------------------------------------------------------------- lifetime
 
@@ -218,7 +220,7 @@ class WorkerSession:
     def request(self, message: dict, *, what: str) -> Any:
         """Send one request to a live worker and return its decoded value."""
         self.ensure_worker()
-        return self._request(message, timeout=self.limits.call_s, what=what)
+        return self._request(message, timeout=self.call_s, what=what)
 
     def read_file(self, relative: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         """A file the live worker wrote in its workspace, read without following links."""

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 
+from grader.checks.answers import Answers
 from grader.checks.pytest_plugin import GraderPlugin, TestOutcome, selector_matches
 from grader.checks.session import WorkerSession
 from grader.results.models import ItemResult, ItemStatus
@@ -32,9 +33,9 @@ class HiddenTestsError(RuntimeError):
 
 
 def run_hidden_tests(session: WorkerSession, tests_dir: Path, selectors: list[str], *, base_seed: int,
-                     ) -> dict[str, TestOutcome]:
+                     answers: Answers | None = None) -> dict[str, TestOutcome]:
     """Run every test matching ``selectors`` under ``tests_dir``; returns outcomes by node id."""
-    plugin = GraderPlugin(session, base_seed=base_seed, selectors=selectors)
+    plugin = GraderPlugin(session, base_seed=base_seed, selectors=selectors, answers=answers)
     args = [
         str(tests_dir), f"--rootdir={tests_dir}", "-c", os.devnull, "-p", "no:cacheprovider",
         "-p", "no:randomly", "-p", "no:unraisableexception", "--import-mode=importlib", "-q", "--no-header", "-o", "console_output_style=classic",
@@ -90,11 +91,13 @@ def score_tests_item(item: Item, outcomes: dict[str, TestOutcome]) -> ItemResult
         messages.append(f"... and {len(failures) - _SHOWN_FAILURES} more failing tests.")
     if check.scoring == "all_or_nothing" and failures and passed:
         messages.append("This item is all-or-nothing: every one of its tests must pass.")
+    messages.extend(note for o in mine for note in o.dropped_artifacts)
     output = "".join(f"--- {_short_name(o.nodeid)}\n{o.output}" for o in mine if o.output.strip())
     return ItemResult(
         id=item.id, title=item.title, points=round(points, 4), max_points=item.points, status=status,
         messages=tuple(messages), note=item.note, output=_truncate(output, _OUTPUT_LIMIT),
         duration_s=round(sum(o.duration_s for o in mine), 3), extra_credit=item.extra_credit,
+        artifacts=tuple(a for o in mine for a in o.artifacts),
     )
 
 

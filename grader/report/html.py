@@ -12,14 +12,18 @@ with it, for the course staff.
 
 from __future__ import annotations
 
+import base64
+
 import functools
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from grader._io import atomic_write_text
 from grader.results.models import (
@@ -70,6 +74,8 @@ class ArtifactView:
     src: str
     path: str
     is_image: bool
+    #: inline text content (a ``text/plain`` artifact), shown as preformatted text
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ class ItemView:
     lost_line: str
     artifacts: tuple[ArtifactView, ...]
     output_lines: int
+    #: the student's written answer, escaped, with the grading note's keywords in <mark>
+    answer_html: markupsafe.Markup = markupsafe.Markup("")
 
 
 @dataclass(frozen=True)
@@ -167,7 +175,23 @@ def _item_view(item: ItemResult, number: int) -> ItemView:
         lost_line=_lost_line(item),
         artifacts=tuple(_artifact_view(a) for a in item.artifacts),
         output_lines=len(item.output.rstrip("\n").splitlines()),
+        answer_html=highlight_keywords(item.answer, item.keywords),
     )
+
+
+def highlight_keywords(text: str, keywords: tuple[str, ...]) -> markupsafe.Markup:
+    """``text`` escaped, with each keyword (case-insensitive) wrapped in ``<mark>`` for the TA."""
+    words = sorted({k for k in keywords if k.strip()}, key=len, reverse=True)
+    if not text or not words:
+        return markupsafe.escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(markupsafe.escape(text[last:match.start()]))
+        pieces.append(markupsafe.Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    pieces.append(markupsafe.escape(text[last:]))
+    return markupsafe.Markup("").join(pieces)
 
 
 def _lost_line(item: ItemResult) -> str:
@@ -189,6 +213,14 @@ def _first_line(message: str) -> str:
 
 
 def _artifact_view(artifact: Artifact) -> ArtifactView:
+    if artifact.data_b64:
+        # only these two types are ever inlined: a data: URL of any other type could carry a page
+        if artifact.media_type == "image/png":
+            return ArtifactView(artifact.title, f"data:image/png;base64,{artifact.data_b64}", "", True)
+        if artifact.media_type == "text/plain":
+            text = base64.b64decode(artifact.data_b64).decode("utf-8", "replace")
+            return ArtifactView(artifact.title, "", "", False, text=text)
+        return ArtifactView(artifact.title, "", f"(inline {artifact.media_type or 'data'})", False)
     src = _safe_relative_url(artifact.path)
     return ArtifactView(artifact.title, src, artifact.path, artifact.kind == "image")
 

@@ -43,11 +43,18 @@ class _Frozen(BaseModel):
 
 
 class Artifact(_Frozen):
-    """A file an item produced for the report (a plot, an image), relative to the report dir."""
+    """A picture or text an item produced for the report (a plot, an image).
+
+    Either ``path`` names a file relative to the report folder, or the content is carried
+    inline (``data_b64`` with ``media_type`` ``image/png`` or ``text/plain``) so the report
+    stays one self-contained file and the batch journal holds everything.
+    """
 
     title: str
-    path: str
+    path: str = ""
     kind: str = "image"
+    media_type: str = ""
+    data_b64: str = ""
 
 
 class ItemResult(_Frozen):
@@ -65,6 +72,10 @@ class ItemResult(_Frozen):
     duration_s: float = 0.0
     extra_credit: bool = False
     artifacts: tuple[Artifact, ...] = ()
+    #: the student's written answer for a manual item (from the answers file), shown beside the note
+    answer: str = ""
+    #: words of the grading note to highlight in ``answer`` for the TA
+    keywords: tuple[str, ...] = ()
     #: instructor-only detail (a grader traceback); never shown in the student's report
     instructor_detail: str = ""
 

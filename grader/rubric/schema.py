@@ -62,6 +62,9 @@ class ManualCheck(_Strict):
     kind: Literal["manual"]
     #: where the student's answer lives (a file of the submission), shown beside the note
     answer_file: str | None = None
+    #: the entry of the rubric's ``answers_file`` holding this answer (shown to the TA beside the note)
+    answer_key: str | None = None
+    #: words of the grading note highlighted in the student's answer for the TA
     keywords: tuple[str, ...] = ()
 
 
@@ -111,6 +114,11 @@ class Rubric(_Strict):
     limits: Limits = Limits()
     #: the base seed; each test's seed is derived from it and the test's id
     seed: int = 0
+    #: the submission's answers file (YAML keyed by item id, Markdown sections, or a notebook);
+    #: hidden tests read it through the ``answers`` fixture, manual items show it to the TA
+    answers_file: str | None = None
+    #: datasets whose sandbox-visible files the worker may read, under ``/data/<name>/``
+    datasets: tuple[str, ...] = ()
     self_check: SelfCheck = SelfCheck()
     items: tuple[Item, ...] = Field(min_length=1)
 
@@ -120,7 +128,10 @@ class Rubric(_Strict):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
+        _check_datasets(self.datasets)
         for item in self.items:
+            if isinstance(item.check, ManualCheck) and item.check.answer_key and not self.answers_file:
+                raise ValueError(f"item {item.id}: answer_key needs the rubric's answers_file (e.g. answers.yaml)")
             if isinstance(item.check, ConstraintCheck):
                 unknown = [i for i in item.check.only_if_earned if i not in ids]
                 if unknown:
@@ -139,3 +150,16 @@ class Rubric(_Strict):
                 return item
         known = ", ".join(i.id for i in self.items)
         raise KeyError(f"no item {item_id!r} in rubric {self.assignment}; known: {known}")
+
+
+def _check_datasets(names: tuple[str, ...]) -> None:
+    import difflib
+
+    from grader.datasets.registry import dataset_names
+
+    known = dataset_names()
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            also = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ValueError(f"unknown dataset {name!r}{also} (known: {', '.join(known)})")
