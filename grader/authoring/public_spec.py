@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.checks.answers import load_answers
 from grader.rubric.schema import ConstraintCheck, Rubric, SelfCheck, TestsCheck
 
 __all__ = ["PublicSpec", "PublicItem", "Signature", "SPEC_FILE", "build_public_spec", "extract_signatures",
@@ -61,6 +62,9 @@ class PublicSpec(_Frozen):
     rules: tuple[PublicRule, ...]
     interfaces: dict[str, tuple[Signature, ...]]
     self_check: SelfCheck
+    #: the answers file the student fills in, and the entries it must have (ids only, no answers)
+    answers_file: str | None = None
+    answer_keys: tuple[str, ...] = ()
 
     def points_needing(self, filename: str) -> float:
         """Points of the items that cannot be earned without ``filename``."""
@@ -114,9 +118,13 @@ def build_public_spec(rubric: Rubric, reference: Path) -> PublicSpec:
         path = reference / name
         if name.endswith(".py") and path.is_file():
             interfaces[name] = extract_signatures(path.read_text(encoding="utf-8"))
+    answer_keys: tuple[str, ...] = ()
+    if rubric.answers_file:
+        answer_keys = tuple(load_answers(reference, rubric.answers_file, ids=[i.id for i in rubric.items]))
     return PublicSpec(assignment=rubric.assignment, title=rubric.title, total=rubric.total,
                       required_files=rubric.required_files, items=tuple(items), rules=rules,
-                      interfaces=interfaces, self_check=rubric.self_check)
+                      interfaces=interfaces, self_check=rubric.self_check,
+                      answers_file=rubric.answers_file, answer_keys=answer_keys)
 
 
 def spec_json(spec: PublicSpec) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.authoring.public_spec import PublicSpec, extract_signatures
+from grader.checks.answers import load_answers
 from grader.checks.constraint import find_violations
 from grader.intake import NotGradable, prepare_workspace
 from grader.sandbox import Backend, Limits, choose_backend, run_command
@@ -85,6 +86,8 @@ def run_self_check(folder: Path, spec: PublicSpec, *, backend: str | Backend | N
         _check_unfinished(report, spec, name, source)
         _check_interface(report, spec, name, source)
         _check_rules(report, spec, name, source)
+    if spec.answers_file:
+        _check_answers(report, spec, folder)
     _run_in_sandbox(report, spec, folder, chosen)
     if smoke:
         _run_smoke(report, spec, folder, chosen)
@@ -105,6 +108,28 @@ def _check_unfinished(report: SelfCheckReport, spec: PublicSpec, name: str, sour
     for line, message in unfinished_parts(source):
         report.add("unfinished", False, f"{name}:{line} still raises NotImplementedError ({message})",
                    "write this part", spec.points_needing(name))
+
+
+def _check_answers(report: SelfCheckReport, spec: PublicSpec, folder: Path) -> None:
+    """Every entry of the answers file filled in and the file readable (its answers are not judged here)."""
+    name = spec.answers_file or ""
+    if not (folder / name).is_file():
+        return  # _check_files already said so when it is required
+    answers = load_answers(folder, name, ids=[i.id for i in spec.items])
+    if answers.problem:
+        form = _FORMAT.get(Path(name).suffix, "text")
+        report.add("answers", False, answers.problem, f"fix {name} so it reads as {form}")
+        return
+    empty = [key for key in spec.answer_keys if not answers.text(key)]
+    for key in empty:
+        report.add("unfinished", False, f"{name}: no answer yet for {key}", "write this answer",
+                   sum(i.points for i in spec.items if i.id == key and not i.extra_credit))
+    if not empty:
+        report.add("answers", True, f"{name}: all {len(spec.answer_keys)} answers are filled in")
+
+
+_FORMAT = {".yaml": "YAML (a mapping of item ids to answers)", ".yml": "YAML (a mapping of item ids to answers)",
+           ".md": "Markdown with a '## <id>' heading per answer", ".ipynb": "a notebook"}
 
 
 def _check_interface(report: SelfCheckReport, spec: PublicSpec, name: str, source: str) -> None:

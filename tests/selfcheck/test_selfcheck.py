@@ -142,3 +142,24 @@ def test_template_build_writes_the_student_repo_files(tmp_path):
     assert {str(p) for p in written} >= {SPEC_FILE, "README.md", WORKFLOW_FILE, "calc.py", "test_public.py"}
     readme = (root / "student_template" / "toy" / "README.md").read_text()
     assert "grader check" in readme and "grader pack" in readme
+
+
+def test_answers_file_entries_left_empty_are_listed_as_unfinished(tmp_path):
+    """A written homework: the template's empty entries are unfinished parts; a broken file says why."""
+    from grader.authoring.public_spec import PublicItem, PublicSpec
+    from grader.rubric.schema import SelfCheck
+    from grader.selfcheck.check import run_self_check
+
+    spec = PublicSpec(assignment="demo", title="demo", total=3, required_files=("answers.yaml",),
+                      items=(PublicItem(id="1.1", title="a", points=1, kind="tests"),
+                             PublicItem(id="1.2", title="b", points=2, kind="manual")),
+                      rules=(), interfaces={}, self_check=SelfCheck(), answers_file="answers.yaml",
+                      answer_keys=("1.1", "1.2"))
+    (tmp_path / "answers.yaml").write_text('"1.1": 3\n"1.2": ""\n')
+    report = run_self_check(tmp_path, spec, smoke=False)
+    unfinished = [line for line in report.lines if line.step == "unfinished"]
+    assert [line.detail for line in unfinished] == ["answers.yaml: no answer yet for 1.2"]
+    assert unfinished[0].points_at_stake == 2
+    (tmp_path / "answers.yaml").write_text('"1.1": [3\n')
+    report = run_self_check(tmp_path, spec, smoke=False)
+    assert any(line.step == "answers" and not line.ok and "line" in line.detail for line in report.lines)
