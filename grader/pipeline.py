@@ -29,6 +29,7 @@ from grader.checks.constraint import score_constraint_item
 from grader.checks.session import WorkerSession
 from grader.checks.tests_check import HiddenTestsError, run_hidden_tests, score_tests_item
 from grader.datasets.errors import DatasetMissing
+from grader.datasets.paths import require as require_dataset
 from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
@@ -105,12 +106,14 @@ def read_answers(ctx: GradingContext) -> None:
 def bind_datasets(ctx: GradingContext) -> None:
     """Bind the sandbox-visible files of the rubric's datasets into the worker, read-only.
 
-    A dataset missing on the grading machine is the grader's problem, not the student's:
-    the submission is flagged for regrade with the command that installs it.
+    A dataset missing on the grading machine (any of its files, trusted-only ones included)
+    is the grader's problem, not the student's: the submission is flagged for regrade with
+    the command that installs it, before any test could score it zero.
     """
     binds = list(ctx.ro_binds)
     for name in ctx.rubric.datasets:
         try:
+            require_dataset(name)  # every file, the trusted-only ones the hidden tests score with too
             binds.extend(get_dataset(name).sandbox_binds())
         except DatasetMissing as exc:
             ctx.grader_error = f"dataset {name} is needed by this rubric but is not installed here:\n{exc}"
