@@ -40,6 +40,9 @@ jobs:
           python -m pip install dl-grader
       - name: Self-check
         run: grader check
+{public_tests}"""
+
+_PUBLIC_TESTS_STEP = """\
       - name: Public tests
         run: python -m pytest -q {tests}
 """
@@ -47,9 +50,7 @@ jobs:
 _README = """\
 # {title}
 
-Starter code for `{assignment}` ({total:g} points). Fill in every place that raises
-`NotImplementedError`; keep the file, class and function names as they are, since the
-grader calls them by name.
+Starter code for `{assignment}` ({total:g} points). {todo}
 
 ## Files you submit
 
@@ -61,8 +62,7 @@ grader calls them by name.
 python -m pip install "{torch}" --index-url https://download.pytorch.org/whl/cpu
 python -m pip install dl-grader
 grader check            # names, imports, interfaces, rules, public tests: a few seconds
-python -m pytest -q     # the public tests alone
-```
+{pytest_line}```
 
 `grader check` never runs the hidden tests: passing it means your submission is
 well-formed, not that it earns every point. Pushing to GitHub runs the same check
@@ -82,8 +82,19 @@ grader pack             # writes submission.zip with exactly the files above
 """
 
 
+_TODO_CODE = ("Fill in every place that raises\n`NotImplementedError`; keep the file, class and function "
+              "names as they are, since the\ngrader calls them by name.")
+_TODO_ANSWERS = "Fill in every entry of `{answers}`, in the form its comments ask for."
+
+
 def student_repo_files(spec: PublicSpec) -> dict[str, str]:
-    tests = " ".join(spec.self_check.public_tests) or "."
+    tests = " ".join(spec.self_check.public_tests)
+    has_code = any(name.endswith((".py", ".ipynb")) for name in spec.required_files)
+    todo = []
+    if has_code:
+        todo.append(_TODO_CODE)
+    if spec.answers_file:
+        todo.append(_TODO_ANSWERS.format(answers=spec.answers_file))
     files = "\n".join(f"- `{name}`" for name in spec.required_files + spec.self_check.pack_extra)
     items = "\n".join(
         f"| {i.id} | {i.title} | {i.points:g}{' (extra credit)' if i.extra_credit else ''} |" for i in spec.items
@@ -91,6 +102,10 @@ def student_repo_files(spec: PublicSpec) -> dict[str, str]:
     return {
         SPEC_FILE: spec_json(spec),
         "README.md": _README.format(title=spec.title, assignment=spec.assignment, total=spec.total, files=files,
-                                    torch=TORCH_PIN, workflow=WORKFLOW_FILE, items=items),
-        WORKFLOW_FILE: _WORKFLOW.format(workflow=WORKFLOW_FILE, torch=TORCH_PIN, tests=tests),
+                                    torch=TORCH_PIN, workflow=WORKFLOW_FILE, items=items,
+                                    todo="\n".join(todo) or _TODO_CODE,
+                                    pytest_line="python -m pytest -q     # the public tests alone\n" if tests else ""),
+        # a homework without public tests gets no pytest step: pytest would fail collecting nothing
+        WORKFLOW_FILE: _WORKFLOW.format(workflow=WORKFLOW_FILE, torch=TORCH_PIN,
+                                        public_tests=_PUBLIC_TESTS_STEP.format(tests=tests) if tests else ""),
     }

@@ -35,13 +35,14 @@ _SIMPLIFY_MAX_OPS = 80
 _FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
     "exp": sympy.exp, "log": sympy.log, "ln": sympy.log, "sqrt": sympy.sqrt,
     "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh,
-    "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min,
+    "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min, "floor": sympy.floor, "ceil": sympy.ceiling,
     "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
     "relu": lambda x: sympy.Max(0, x),
 }
 _CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+           ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
+           ast.FloorDiv: lambda a, b: sympy.floor(a / b)}
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 _LEFT_HAND_SIDE = re.compile(r"^\s*[A-Za-z_]\w*(?:\[[^\]]*\])?\s*=(?!=)")
 _REPLACEMENTS = {"^": "**", "\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*"}

@@ -120,6 +120,13 @@ class StudentProxy:
         finally:
             self._session.call_s = previous
 
+    @property
+    def notebook_run(self) -> Any:
+        """For a notebook submission, the executor that ran it (its cells and their results); else None.
+
+        A property of the proxy, not a name looked up in the student's code."""
+        return getattr(self._session, "notebook", None)
+
     def read_file(self, relative: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         """A file the student's code wrote in its workspace (links, FIFOs, hard links refused)."""
         return self._session.read_file(relative, max_bytes)

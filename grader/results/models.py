@@ -19,7 +19,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ItemStatus", "Outcome", "ItemResult", "SubmissionResult"]
+__all__ = ["ItemStatus", "Outcome", "Artifact", "ItemResult", "NotebookCellResult", "NotebookRecord",
+           "SubmissionResult"]
 
 
 class ItemStatus(str, enum.Enum):
@@ -80,6 +81,31 @@ class ItemResult(_Frozen):
     instructor_detail: str = ""
 
 
+class NotebookCellResult(_Frozen):
+    """One cell of an executed notebook submission, as the report shows it."""
+
+    #: position in the notebook (markdown cells count)
+    index: int
+    #: "code", "markdown" or "raw"
+    kind: str
+    source: str
+    #: "ok", "error", "timeout", "killed", "not run"; "" for markdown and raw cells
+    status: str = ""
+    #: nbformat outputs, already cleaned and capped (``grader.notebooks.outputs``)
+    outputs: tuple[dict, ...] = ()
+    duration_s: float = 0.0
+    message: str = ""
+
+
+class NotebookRecord(_Frozen):
+    """The executed notebook of a notebook submission, with where its time went."""
+
+    name: str
+    cells: tuple[NotebookCellResult, ...]
+    kernel_start_s: float = 0.0
+    execution_s: float = 0.0
+
+
 class SubmissionResult(_Frozen):
     assignment: str
     assignment_title: str
@@ -99,6 +125,8 @@ class SubmissionResult(_Frozen):
     grader_version: str
     seed: int = 0
     files: tuple[str, ...] = Field(default=(), description="files found in the submission")
+    #: a notebook submission's executed cells (outputs capped); None for ``.py`` submissions
+    notebook: NotebookRecord | None = None
 
     @property
     def score(self) -> float:

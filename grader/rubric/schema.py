@@ -20,6 +20,7 @@ __all__ = [
     "TestsCheck",
     "ConstraintCheck",
     "ManualCheck",
+    "NotebookSettings",
     "Check",
 ]
 
@@ -71,6 +72,17 @@ class ManualCheck(_Strict):
 Check = Annotated[Union[TestsCheck, ConstraintCheck, ManualCheck], Field(discriminator="kind")]
 
 
+class NotebookSettings(_Strict):
+    """How a notebook submission is run before its items are checked."""
+
+    #: the notebook of the submission (one of ``required_files``)
+    file: str = Field(pattern=r"\.ipynb$")
+    #: seconds one cell may run before it is stopped (its index is named in the message)
+    cell_timeout_s: float = Field(default=120, gt=0)
+    #: go on after a cell raises (later cells and the items that do not need it still count)
+    allow_errors: bool = True
+
+
 class SmokeRun(_Strict):
     """A quick run of a training entry point for ``grader check`` (seconds, not a real training)."""
 
@@ -119,6 +131,8 @@ class Rubric(_Strict):
     answers_file: str | None = None
     #: datasets whose sandbox-visible files the worker may read, under ``/data/<name>/``
     datasets: tuple[str, ...] = ()
+    #: for a homework submitted as a notebook: which file, per-cell timeout, errors allowed
+    notebook: NotebookSettings | None = None
     self_check: SelfCheck = SelfCheck()
     items: tuple[Item, ...] = Field(min_length=1)
 
@@ -129,6 +143,9 @@ class Rubric(_Strict):
         if duplicates:
             raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
         _check_datasets(self.datasets)
+        if self.notebook is not None and self.notebook.file not in self.required_files:
+            raise ValueError(f"notebook.file {self.notebook.file!r} must be one of required_files "
+                             f"{list(self.required_files)}")
         for item in self.items:
             if isinstance(item.check, ManualCheck) and item.check.answer_key and not self.answers_file:
                 raise ValueError(f"item {item.id}: answer_key needs the rubric's answers_file (e.g. answers.yaml)")

@@ -119,6 +119,13 @@ def test_hostile_or_malformed_formulas_are_refused_with_a_reason(hostile, said):
     assert not verdict.ok and said.split()[0] in verdict.message
 
 
+def test_output_size_formulas_with_floor():
+    expected = "floor((H + 2*P - K)/S) + 1"
+    assert check_equivalent("(H + 2*P - K)//S + 1", expected, ["H", "P", "K", "S"]).ok
+    assert evaluate(expected, ["H", "P", "K", "S"], {"H": 28, "P": 1, "K": 3, "S": 2}) == 14
+    assert not check_equivalent("(H + 2*P - K)/S + 1", expected, ["H", "P", "K", "S"]).ok
+
+
 def test_evaluate_on_arrays():
     assert list(evaluate("w*x1 + 1", ["w", "x1"], {"w": 2, "x1": [0, 1, 2]})) == [1, 3, 5]
     with pytest.raises(ValueError, match="no value given for x1"):
