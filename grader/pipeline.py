@@ -170,7 +170,8 @@ def manual_items(ctx: GradingContext) -> None:
         if check.answer_key and ctx.answers is not None:
             text = ctx.answers.text(check.answer_key)
             if not text:
-                messages.append(f"No answer for {check.answer_key} was found in {ctx.answers.source}.")
+                why = f" ({ctx.answers.problem})" if ctx.answers.problem else ""
+                messages.append(f"No answer for {check.answer_key} was found in {ctx.answers.source}{why}.")
         result = _result(item, 0.0, ItemStatus.MANUAL, messages)
         ctx.results[item.id] = result.model_copy(update={"answer": text, "keywords": check.keywords})
 

@@ -50,7 +50,7 @@ _PUBLIC_TESTS_STEP = """\
 _README = """\
 # {title}
 
-Starter code for `{assignment}` ({total:g} points). {todo}
+{kind} for `{assignment}` ({total:g} points). {todo}
 
 ## Files you submit
 
@@ -95,7 +95,8 @@ def student_repo_files(spec: PublicSpec) -> dict[str, str]:
         todo.append(_TODO_CODE)
     if spec.answers_file:
         todo.append(_TODO_ANSWERS.format(answers=spec.answers_file))
-    files = "\n".join(f"- `{name}`" for name in spec.required_files + spec.self_check.pack_extra)
+    files = "\n".join([f"- `{name}`" for name in spec.required_files]
+                      + [f"- `{name}` (optional: packed when present)" for name in spec.self_check.pack_extra])
     items = "\n".join(
         f"| {i.id} | {i.title} | {i.points:g}{' (extra credit)' if i.extra_credit else ''} |" for i in spec.items
     )
@@ -104,6 +105,7 @@ def student_repo_files(spec: PublicSpec) -> dict[str, str]:
         "README.md": _README.format(title=spec.title, assignment=spec.assignment, total=spec.total, files=files,
                                     torch=TORCH_PIN, workflow=WORKFLOW_FILE, items=items,
                                     todo="\n".join(todo) or _TODO_CODE,
+                                    kind="Starter code" if has_code else "The answer sheet",
                                     pytest_line="python -m pytest -q     # the public tests alone\n" if tests else ""),
         # a homework without public tests gets no pytest step: pytest would fail collecting nothing
         WORKFLOW_FILE: _WORKFLOW.format(workflow=WORKFLOW_FILE, torch=TORCH_PIN,

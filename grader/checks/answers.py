@@ -31,6 +31,7 @@ __all__ = ["Answers", "AnswerMissing", "load_answers", "MAX_ANSWERS_BYTES"]
 
 #: an answers file larger than this is refused (answers are text and small numbers)
 MAX_ANSWERS_BYTES = 1 << 20
+_SHOWN_KEYS = 12
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<id>[^\s#]+?)[:.]?(?:[ \t]+.*)?$")
 
 
@@ -60,11 +61,15 @@ class Answers(Mapping[str, Any]):
         """The answer for ``key``; raises ``AnswerMissing`` (a failed check) with what to add."""
         if self.problem:
             raise AnswerMissing(f"No answer for {key}: {self.problem}")
-        value = self.values.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            known = ", ".join(sorted(self.values)) or "none"
-            raise AnswerMissing(f"Your {self.source} has no answer for {key!r} (answers found: {known}). "
+        if key not in self.values:
+            shown = sorted(self.values)[:_SHOWN_KEYS]
+            more = f", ... ({len(self.values)} in all)" if len(self.values) > _SHOWN_KEYS else ""
+            known = ", ".join(shown) + more if shown else "none"
+            raise AnswerMissing(f"Your {self.source} has no entry for {key!r} (entries found: {known}). "
                                 f"Add an entry keyed \"{key}\".")
+        value = self.values[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise AnswerMissing(f"The entry {key!r} of your {self.source} is empty: write your answer there.")
         return value
 
     def text(self, key: str) -> str:

@@ -62,8 +62,10 @@ def test_missing_oversized_and_linked_answers_files(tmp_path):
 def test_missing_entry_says_what_to_add(tmp_path):
     (tmp_path / "answers.yaml").write_text('"1.1": 3\n"1.2": ""\n')
     answers = load_answers(tmp_path, "answers.yaml")
-    with pytest.raises(AssertionError, match=r'no answer for \'1.2\'.*Add an entry keyed "1.2"'):
+    with pytest.raises(AssertionError, match=r"The entry '1.2' of your answers.yaml is empty"):
         answers.require("1.2")
+    with pytest.raises(AssertionError, match=r'no entry for \'1.3\' \(entries found: 1.1, 1.2\).*keyed "1.3"'):
+        answers.require("1.3")
 
 
 def test_markdown_and_notebook_sections_by_known_ids(tmp_path):
