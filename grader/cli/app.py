@@ -42,7 +42,8 @@ console = Console()
 err = Console(stderr=True)
 
 AssignmentOpt = typer.Option(..., "--assignment", "-a", help="Assignment id, e.g. nyu-dl-hw1.")
-SandboxOpt = typer.Option(None, "--sandbox", help="bwrap | rlimit (default: the strongest that works here).")
+SandboxOpt = typer.Option(None, "--sandbox", help="bwrap | rlimit | docker (default: the strongest of bwrap "
+                                                  "and rlimit that works here; docker only when named).")
 
 
 @contextmanager

@@ -109,8 +109,9 @@ def batch(
     executor: str = typer.Option("local", "--executor", help="local (a process pool here) | ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray start --head "
                                                                   "prints it); default: a local Ray."),
-    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="bwrap | rlimit (default: the strongest that "
-                                                                  "works where the grading runs)."),
+    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="bwrap | rlimit | docker (default: the "
+                                                                  "strongest of bwrap and rlimit that works where "
+                                                                  "the grading runs; docker only when named)."),
     only: Optional[List[str]] = typer.Option(None, "--only", help="Regrade only this item for every student "
                                                                   "(repeatable), keeping the others."),
     student: Optional[List[str]] = typer.Option(None, "--student", help="Regrade this student (repeatable)."),

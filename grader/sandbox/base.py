@@ -16,9 +16,12 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from grader.sandbox.limits import OPEN_FILES, Limits
+
+if TYPE_CHECKING:
+    from grader.sandbox.cgroups import LimitCounters
 
 __all__ = ["SandboxSpec", "Launch", "Backend", "SandboxUnavailable", "WORKER_PACKAGE_DIR", "preexec_for",
            "allocate_uid"]
@@ -211,3 +214,15 @@ class Backend(ABC):
         chown_tree(spec.workspace, spec.uid)
         if spec.home is not None and spec.home.exists():
             chown_tree(spec.home, spec.uid)
+
+    #: whether ``counters`` counts the CPU time of the worker's whole tree (a backend with a cgroup of its own)
+    counts_cpu: bool = False
+
+    def counters(self, launch: "Launch") -> "LimitCounters":
+        """What the backend's own cgroup counted for this launch (docker: the container's); zeros by default."""
+        from grader.sandbox.cgroups import LimitCounters
+
+        return LimitCounters()
+
+    def release(self, launch: "Launch") -> None:
+        """After the process is gone: remove what the backend made for it outside our cgroup (a container)."""

@@ -148,7 +148,10 @@ class Confinement:
         return self.proc
 
     def counters(self) -> LimitCounters:
-        return self.cgroup.counters() if self.cgroup is not None else LimitCounters()
+        base = self.cgroup.counters() if self.cgroup is not None else LimitCounters()
+        extra = self.backend.counters(self.launch)
+        return LimitCounters(base.oom_kills + extra.oom_kills, base.pids_refused + extra.pids_refused,
+                             base.cpu_s + extra.cpu_s)
 
     def kill_tree(self) -> None:
         """SIGKILL everything the worker started, by every means this host gives."""
@@ -166,6 +169,7 @@ class Confinement:
 
     def cleanup(self) -> None:
         """After the process is gone: make sure nothing of its tree is left, then remove the cgroup."""
+        self.backend.release(self.launch)
         if self.cgroup is not None:
             self.cgroup.kill_all()
         elif self.spec.uid is not None and self.backend.name == "rlimit":
@@ -279,14 +283,14 @@ class WorkerProcess:
         """Watch what rlimits cannot: CPU of the whole tree and, without a tmpfs cap, the workspace."""
         cgroup = self.confinement.cgroup
         limits = self.limits
-        watch_cpu = cgroup is not None and cgroup.counts_cpu
+        watch_cpu = (cgroup is not None and cgroup.counts_cpu) or self.confinement.backend.counts_cpu
         watch_disk = not self.spec.disk_capped
         next_disk = time.monotonic() + _DISK_CHECK_EVERY_S
         while not self._closed.wait(_MONITOR_INTERVAL_S):
             if self._proc.poll() is not None:
                 return
-            if watch_cpu and cgroup is not None:
-                used = cgroup.counters().cpu_s
+            if watch_cpu:
+                used = self.confinement.counters().cpu_s
                 if used > limits.cpu_s:
                     self._terminate(f"the worker used more than {limits.cpu_s} s of CPU time "
                                     "(all its processes together); it was stopped")
