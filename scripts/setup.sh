@@ -4,7 +4,8 @@
 # would pull gigabytes of CUDA wheels), the grader itself, and the datasets from
 # ../shared/data when that folder exists.
 #   scripts/setup.sh            the grader and the sandbox
-#   scripts/setup.sh --for-tests  also chromium (browser tests) and the test extras
+#   scripts/setup.sh --for-tests  also chromium (browser tests), a Docker engine (the docker
+#                                 backend's tests) and the test extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ if [ "$for_tests" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
   # the seccomp test cross-checks our syscall numbers against libseccomp's own binding
   dpkg -s python3-seccomp >/dev/null 2>&1 || need+=(python3-seccomp)
+  # the docker backend's tests start their own engine (tests/docker/conftest.py) when root
+  command -v dockerd >/dev/null || need+=(docker.io)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -47,16 +47,34 @@ def doctor_report() -> dict[str, Any]:
         "backends": {},
     }
     for name in BACKENDS:
+        if name == "docker":  # used only when named; reported on its own line below
+            continue
         problem = backend_problem(name)
         report["backends"][name] = {
             "available": problem is None,
             "problem": problem or "",
             "protections": [{"name": p.name, "on": p.on, "detail": p.detail} for p in host_protections(name)],
         }
+    report["docker"] = _docker_report()
     chosen = choose_backend()
     report["default_backend"] = chosen.name
     report["default_warnings"] = list(chosen.warnings())
     return report
+
+
+def _docker_report() -> dict[str, Any]:
+    """The docker backend (``--sandbox docker``): whether an engine answers, what it gives, what a crash left."""
+    from grader.sandbox import backend_problem
+    from grader.sandbox.docker import docker_protections, leftover_containers
+
+    problem = backend_problem("docker")
+    return {
+        "available": problem is None,
+        "problem": problem or "",
+        "protections": [{"name": p.name, "on": p.on, "detail": p.detail} for p in docker_protections()]
+        if problem is None else [],
+        "leftover_containers": leftover_containers() if problem is None else [],
+    }
 
 
 def doctor(
@@ -82,6 +100,16 @@ def doctor(
             mark = "[green]yes[/]" if protection["on"] else "[red]no[/]"
             table.add_row(protection["name"], mark, protection["detail"])
         console.print(table)
+    docker = report["docker"]
+    if docker["available"]:
+        console.print("docker sandbox (--sandbox docker): available; a container per worker: --network none, "
+                      "read-only root, memory/pids/CPU limits, no capabilities, seccomp", highlight=False)
+        if docker["leftover_containers"]:
+            console.print(f"[yellow]{len(docker['leftover_containers'])} worker containers exist[/] "
+                          "(running, or left by a killed grader: remove stale ones with docker rm -f)",
+                          highlight=False)
+    else:
+        console.print(f"docker sandbox (--sandbox docker): NOT available ({docker['problem']})", highlight=False)
     if report["leftover_cgroups"]:
         console.print(f"[yellow]{len(report['leftover_cgroups'])} cgroups of crashed grading runs are left[/]: "
                       + ", ".join(report["leftover_cgroups"][:5]) + " (remove them with rmdir)", highlight=False)

@@ -1,9 +1,10 @@
-"""Sandboxes: one interface, several backends (``bwrap``, ``rlimit``), chosen by name or automatically.
+"""Sandboxes: one interface, several backends (``bwrap``, ``rlimit``, ``docker``), chosen by name or automatically.
 
 Public surface:
 
 - ``choose_backend(name=None, forbidden_roots=())``: the named backend, or the best one
   this machine offers (``bwrap`` when it works, else ``rlimit`` with its warnings);
+  ``docker`` (a container per worker) is used only when named;
 - ``spawn(backend, spec) -> WorkerProcess``: start a confined worker;
 - ``run_command(argv, workspace=..., limits=..., ro_binds=...)``: run any command
   confined and collect its exit status and (capped) output, for tests and tools;
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from grader.sandbox.base import Backend, SandboxSpec, SandboxUnavailable, preexec_for
 from grader.sandbox.bwrap import BwrapBackend
+from grader.sandbox.docker import DockerBackend
 from grader.sandbox.files import UnsafeWorkerFile, read_worker_file, remove_tree
 from grader.sandbox.limits import Limits
 from grader.sandbox.process import Confinement, OutputCapture, WorkerProcess, describe_exit, spawn
@@ -50,7 +52,7 @@ __all__ = [
     "preexec_for",
 ]
 
-BACKENDS: dict[str, type[Backend]] = {"bwrap": BwrapBackend, "rlimit": RlimitBackend}
+BACKENDS: dict[str, type[Backend]] = {"bwrap": BwrapBackend, "rlimit": RlimitBackend, "docker": DockerBackend}
 _probe_cache: dict[str, str | None] = {}
 
 

@@ -17,7 +17,7 @@ A case is a folder ``corpus/<family>/<case>/`` holding a submission (its files, 
     pending = "notebooks"                         # optional: kept ready for a feature to come
     needs = "cgroup"                              # optional: skipped where the host has no cgroup
     [limits]                                      # optional overrides of the rubric's limits
-    [bwrap] / [rlimit]                            # per-backend overrides of the keys above, and:
+    [bwrap] / [rlimit] / [docker]                 # per-backend overrides of the keys above, and:
     known = true | "same-uid"                     #   the backend cannot stop it (always / when the
                                                   #   worker runs as the grader's own uid)
     leak = "secret" | "shadow" | "tcp" | "udp" | "unix" | "canary" | "process" | "neighbour" | "reported"
@@ -361,3 +361,66 @@ def item_of(result: SubmissionResult, item_id: str):  # type: ignore[no-untyped-
 
 def matches(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.DOTALL) is not None
+
+
+# --------------------------------------------------------------------------- one case, end to end
+
+
+def check_case(case: Case, backend: str, host: Host, baseline: Any, tmp_path: Path) -> None:
+    """Grade ``case`` under ``backend`` and assert what its ``expect.toml`` says (for any backend's suite).
+
+    Contained cases must show no leak; a ``known`` hole must show the leak it names, so a
+    regression or a fix in either direction fails.
+    """
+    from grader.results.models import Outcome
+
+    same_uid = backend == "rlimit" and not choose_backend("rlimit").drops_privileges
+    expect = case.expectation(backend, worker_same_uid=same_uid)
+    host.reset_canary()
+    submission = materialize(case, tmp_path, host)
+    before = host.snapshot()
+    result = grade_submission(submission, assignment=case.assignment, backend=backend, limits=case.limits)
+    if backend == "docker":  # a container whose worker was killed is removed by a background thread
+        from grader.sandbox.docker import wait_for_removals
+
+        wait_for_removals()
+    found = leaks(result, host, before)
+    summary = summarize(result, found)
+
+    if expect.known:
+        assert expect.leak, f"{case.id}: a known hole must name the leak that shows it"
+        assert expect.leak in found, f"{case.id} is marked as a known hole under {backend} but did not leak " \
+                                     f"{expect.leak!r}: has it been fixed? Update its expect.toml.\n{summary}"
+    else:
+        assert not found, f"{case.id} leaked {sorted(found)} under {backend}\n{summary}"
+
+    assert result.outcome.value == expect.outcome, summary
+    if result.outcome is Outcome.NOT_GRADABLE:
+        assert matches(expect.message, result.reason), summary
+        return
+    if expect.files:
+        assert matches(expect.files, ",".join(result.files)), summary
+    if not expect.item:
+        assert matches(expect.message, "\n".join(m for i in result.items for m in i.messages)), summary
+    else:
+        failed = item_of(result, expect.item)
+        assert failed.points < failed.max_points, f"{case.id}: item {expect.item} should lose points\n{summary}"
+        text = "\n".join(failed.messages)
+        assert matches(expect.message, text), f"{case.id}: message /{expect.message}/ not in:\n{summary}"
+        if expect.output:
+            assert matches(expect.output, failed.output), f"{case.id}: output /{expect.output}/ not in:\n{summary}"
+    reference = baseline(case.assignment, backend)
+    for item_id in expect.intact:
+        assert item_of(result, item_id).points == item_of(reference, item_id).points, \
+            f"{case.id}: item {item_id} should score as the reference does (grading goes on)\n{summary}"
+
+
+def summarize(result: SubmissionResult, found: set[str]) -> str:
+    lines = [f"outcome={result.outcome.value} reason={result.reason!r} leaks={sorted(found)}"]
+    for item in result.items:
+        lines.append(f"  [{item.id}] {item.points:g}/{item.max_points:g} {item.status.value}: "
+                     + " | ".join(item.messages)[:1500])
+        if item.output.strip():
+            lines.append(f"      output: {item.output[-600:]!r}")
+    lines += [f"  warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
