@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +33,29 @@ def grade(
     out_dir: Path | None = None,
     backend: str | Backend | None = None,
     root: Path | None = None,
+    only: Sequence[str] | None = None,
 ) -> SubmissionResult:
-    """Grade one submission end to end; write its reports to ``out_dir`` when given."""
+    """Grade one submission end to end; write its reports to ``out_dir`` when given.
+
+    ``only`` grades just those items (as ``grader batch --only`` does); the result then holds
+    only them, and its total is theirs.
+    """
     paths, rubric = load_assignment(assignment, root=root)
+    if only is not None:
+        rubric = _restricted(rubric, only)
     chosen = backend if isinstance(backend, Backend) else choose_backend(backend, forbidden_roots=(paths.root,))
     result = run_pipeline(Path(submission), rubric=rubric, tests_dir=paths.tests_dir, backend=chosen)
     if out_dir is not None:
         write_outputs(result, Path(out_dir))
     return result
+
+
+def _restricted(rubric: Rubric, only: Sequence[str]) -> Rubric:
+    for item_id in only:
+        rubric.item(item_id)  # KeyError naming the known ids
+    items = tuple(i for i in rubric.items if i.id in set(only))
+    total = sum(i.points for i in items if not i.extra_credit)
+    return rubric.model_copy(update={"items": items, "total": total})
 
 
 def write_outputs(result: SubmissionResult, out_dir: Path) -> dict[str, Path]:

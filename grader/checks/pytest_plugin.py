@@ -55,8 +55,14 @@ def seed_for(base: int, nodeid: str) -> int:
 
 
 def selector_matches(selector: str, nodeid: str) -> bool:
-    """``file.py::name`` globs; a bare ``name`` matches that test with any parameters."""
-    return fnmatch.fnmatchcase(nodeid, selector) or fnmatch.fnmatchcase(nodeid, selector + "[[]*")
+    """``file.py::name`` globs; a bare ``name`` matches that test with any parameters.
+
+    A parametrized id may be written as it is (``test_arch[cnn]``): its brackets then
+    match themselves, while ``*`` and ``?`` stay globs.
+    """
+    literal = selector.replace("[", "[[]")
+    return any(fnmatch.fnmatchcase(nodeid, pattern) for pattern in
+               (selector, selector + "[[]*", literal, literal + "[[]*"))
 
 
 class GraderPlugin:
@@ -123,10 +129,13 @@ class GraderPlugin:
         keep, drop = [], []
         for item in items:
             (keep if any(selector_matches(s, item.nodeid) for s in self.selectors) else drop).append(item)
+        self.collected = [item.nodeid for item in keep]
+        if any(not any(selector_matches(sel, n) for n in self.collected) for sel in self.selectors):
+            # a selector that matches nothing is a rubric bug: say so before any test (or training) runs
+            drop, keep = items[:], []
         if drop:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
-        self.collected = [item.nodeid for item in keep]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
