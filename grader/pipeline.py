@@ -2,7 +2,7 @@
 
 ::
 
-    intake -> required_files -> read_answers -> bind_datasets -> hidden_tests
+    intake -> required_files -> read_answers -> bind_datasets -> run_notebook -> hidden_tests
            -> constraint_checks -> manual_items -> (finalize)
 
 Each stage reads and fills a ``GradingContext``; ``DEFAULT_STAGES`` is plain data, so
@@ -33,6 +33,7 @@ from grader.datasets.paths import require as require_dataset
 from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
+from grader.notebooks.stage import NotebookState, prepare_notebook
 from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
 from grader.sandbox import Backend
 
@@ -49,6 +50,8 @@ class GradingContext:
     ro_binds: tuple[tuple[Path, str], ...] = ()
     workspace: Workspace | None = None
     answers: Answers | None = None
+    #: a notebook submission: its live session and first run (``grader.notebooks.stage``)
+    notebook: NotebookState | None = None
     results: dict[str, ItemResult] = field(default_factory=dict)
     missing_files: tuple[str, ...] = ()
     not_gradable: str = ""
@@ -137,13 +140,19 @@ def constraint_checks(ctx: GradingContext) -> None:
         ctx.results[item.id] = result
 
 
+def run_notebook(ctx: GradingContext) -> None:
+    """A notebook submission: validate it and run its cells in the sandbox (``grader.notebooks``)."""
+    ctx.notebook = prepare_notebook(ctx)
+
+
 def hidden_tests(ctx: GradingContext) -> None:
     assert ctx.workspace is not None
     items = ctx.pending(TestsCheck)
     if not items:
         return
     selectors = [s for item in items for s in item.check.tests]  # type: ignore[union-attr]
-    session = WorkerSession(ctx.backend, ctx.workspace.path, ctx.rubric.limits, ctx.ro_binds)
+    session = (ctx.notebook.session if ctx.notebook is not None  # its worker holds the notebook's namespace
+               else WorkerSession(ctx.backend, ctx.workspace.path, ctx.rubric.limits, ctx.ro_binds))
     try:
         outcomes = run_hidden_tests(session, ctx.tests_dir, selectors, base_seed=ctx.rubric.seed,
                                     answers=ctx.answers)
@@ -176,8 +185,9 @@ def manual_items(ctx: GradingContext) -> None:
         ctx.results[item.id] = result.model_copy(update={"answer": text, "keywords": check.keywords})
 
 
-DEFAULT_STAGES: tuple[Stage, ...] = (intake, required_files, read_answers, bind_datasets, hidden_tests,
-                                     constraint_checks, manual_items)
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    intake, required_files, read_answers, bind_datasets, run_notebook, hidden_tests, constraint_checks, manual_items,
+)
 
 
 def run_pipeline(
@@ -237,6 +247,7 @@ def finalize(ctx: GradingContext) -> SubmissionResult:
         grader_version=__version__,
         seed=ctx.rubric.seed,
         files=workspace.files if workspace else (),
+        notebook=ctx.notebook.record() if ctx.notebook is not None else None,
     )
 
 

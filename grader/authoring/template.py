@@ -8,7 +8,8 @@ In a reference ``.py`` file, the lines from ``# BEGIN SOLUTION`` to ``# END SOLU
 or, when the marker says what to leave (``# BEGIN SOLUTION: return None``), that line.
 YAML files (an answers file) use the same markers; there a block without a stub is
 simply dropped, so ``"1.4": ...`` answers vanish and their keys stay as the stub says.
-Other files are copied as they are. The output is deterministic, so ``--check`` can
+A notebook (``.ipynb``) is stripped cell by cell (``grader.notebooks.template``): cells
+tagged ``solution`` and marked blocks go, the markdown stays. Other files are copied as they are. The output is deterministic, so ``--check`` can
 compare it byte for byte with the committed template (CI fails when it is stale).
 Generated files (the public spec ``.grader-assignment.json`` that ``grader check``
 reads, a student README, a CI workflow) are passed in as ``extras``.
@@ -102,6 +103,10 @@ def _plan(reference: Path, extras: dict[str, str]) -> list[_Planned]:
             data = strip_solutions(data.decode("utf-8"), str(rel)).encode("utf-8")
         elif path.suffix in _YAML_SUFFIXES:
             data = strip_solutions(data.decode("utf-8"), str(rel), python=False).encode("utf-8")
+        elif path.suffix == ".ipynb":
+            from grader.notebooks.template import strip_notebook
+
+            data = strip_notebook(data.decode("utf-8"), str(rel)).encode("utf-8")
         planned.append(_Planned(rel, data))
     shipped = {item.relative for item in planned}
     planned += [_Planned(Path(name), text.encode()) for name, text in sorted(extras.items())

@@ -27,7 +27,7 @@ import secrets
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.sandbox import Backend, SandboxSpec, WorkerProcess, WorkerWorkspace, spawn
 from grader.sandbox.cgroups import LimitCounters
@@ -35,6 +35,9 @@ from grader.sandbox.files import UnsafeWorkerFile, read_worker_file, remove_tree
 from grader.sandbox.limits import OPEN_FILES, Limits
 from grader.sandbox.process import ChannelClosed, ChannelTimeout
 from grader.worker.protocol import Handle, ProtocolError, decode_message, encode_message, printable
+
+if TYPE_CHECKING:
+    from grader.notebooks.execute import NotebookExecutor
 
 __all__ = ["GradingError", "StudentCodeError", "WorkerDied", "WorkerFileError", "WorkerSession", "MAX_DEATHS",
            "worker_seed", "preload_for"]
@@ -128,7 +131,7 @@ class WorkerSession:
     """Owns at most one live worker at a time for one submission."""
 
     def __init__(self, backend: Backend, workspace: Path, limits: Limits,
-                 ro_binds: tuple[tuple[Path, str], ...] = ()):
+                 ro_binds: tuple[tuple[Path, str], ...] = (), notebook: "NotebookExecutor | None" = None):
         self.backend = backend
         self.workspace = workspace
         self.limits = limits
@@ -147,6 +150,8 @@ class WorkerSession:
         self.last_round_trip_s = 0.0
         #: the per-call limit now in force; ``StudentProxy.call_limit`` raises it for long calls
         self.call_s = limits.call_s
+        #: notebook mode: each new worker runs the notebook's cells before it answers anything
+        self.notebook = notebook
 
     # ----------------------------------------------------------------- lifetime
 
@@ -175,6 +180,12 @@ class WorkerSession:
         self._has_torch = "torch" in self._preload
         self.generation += 1
         self._request({"type": "ping"}, timeout=STARTUP_S, what="starting Python in the sandbox")
+        if self.notebook is not None:
+            self.notebook.start(self)
+
+    def budget_spent(self) -> bool:
+        """Whether the wall-clock budget or the worker deaths allowed for this submission are used up."""
+        return time.monotonic() >= self.deadline or self.deaths >= MAX_DEATHS
 
     def _check_budget(self) -> None:
         if time.monotonic() >= self.deadline:
@@ -221,6 +232,10 @@ class WorkerSession:
         """Send one request to a live worker and return its decoded value."""
         self.ensure_worker()
         return self._request(message, timeout=self.call_s, what=what)
+
+    def raw_request(self, message: dict, *, timeout: float, what: str) -> Any:
+        """A request to the live worker with its own deadline, without starting one (notebook cells)."""
+        return self._request(message, timeout=timeout, what=what)
 
     def read_file(self, relative: str, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         """A file the live worker wrote in its workspace, read without following links."""

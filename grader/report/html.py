@@ -26,6 +26,7 @@ import jinja2
 import markupsafe
 
 from grader._io import atomic_write_text
+from grader.report.notebook_html import item_anchors, render_notebook_section
 from grader.results.models import (
     Artifact,
     ItemResult,
@@ -114,6 +115,8 @@ def render_html(result: SubmissionResult, *, instructor: bool = False) -> str:
         manual_pending=_manual_pending(result),
         graded_at=_format_time(result.started_at),
         instructor=instructor,
+        notebook=render_notebook_section(result.notebook) if result.notebook is not None else None,
+        notebook_links=item_anchors(result.notebook, [i.id for i in result.items]) if result.notebook else {},
         Outcome=Outcome,
         ItemStatus=ItemStatus,
     )

@@ -10,6 +10,9 @@ sees them only as handles (ids into ``_Server.objects``). Requests:
 ``seed``     seed ``random``, and numpy and torch now if imported, else the moment they are
 ``hold``     keep a value here and answer with its handle (inputs reused by timed calls)
 ``release``  forget handles; ``ping``: flush output and answer; ``shutdown``
+``nb_start`` / ``nb_cell``   notebook mode (``notebook.py``): start the notebook's shell, run one
+             code cell (``{"index", "source", "timeout_s"}``); afterwards ``import`` of a name
+             answers the notebook's variable of that name (``notebook`` is the whole namespace)
 
 A ``call`` with ``"discard": true`` answers ``None`` instead of the value (the grader
 times the call itself and does not want the result's transfer in the time).
@@ -46,6 +49,8 @@ from .protocol import Handle, ProtocolError, decode_message, encode_message, rea
 MAX_REQUEST_BYTES = 1 << 30
 #: exit status when the channel to the grader is broken (grader.sandbox.process.CHANNEL_BROKEN_EXIT)
 CHANNEL_BROKEN_EXIT = 86
+#: how a notebook cell's code is named in tracebacks (``notebook.CELL_FILENAME``)
+_CELL_PREFIX = "<notebook cell "
 
 
 class _ImportHook:
@@ -120,6 +125,7 @@ class _Server:
         self.objects: dict[int, Any] = {}
         self._ids: dict[int, int] = {}  # id(obj) -> handle id, so one object keeps one handle
         self._next = 1
+        self.notebook: Any = None  # a notebook.NotebookKernel once ``nb_start`` came
 
     # ----------------------------------------------------------------- handles
 
@@ -150,7 +156,19 @@ class _Server:
         if kind == "hold":
             return self.handle_for(msg.get("value"))
         if kind == "import":
+            if self.notebook is not None:
+                return self.notebook.lookup(str(msg["module"]))
             return self._import(str(msg["module"]))
+        if kind == "nb_start":
+            if self.notebook is None:
+                from .notebook import NotebookKernel
+
+                self.notebook = NotebookKernel()
+            return None
+        if kind == "nb_cell":
+            if self.notebook is None:
+                raise ProtocolError("nb_cell before nb_start")
+            return self.notebook.run_cell(int(msg["index"]), str(msg["source"]), float(msg["timeout_s"]))
         if kind == "probe":
             name = str(msg["name"])
             return _probe(name)
@@ -219,7 +237,10 @@ class _Server:
         where = ""
         if frames:
             last = frames[-1]
-            where = f"{os.path.relpath(last.filename, self.workspace)}:{last.lineno}"
+            if last.filename.startswith(_CELL_PREFIX):
+                where = f"{last.filename[1:-1]}, line {last.lineno}"
+            else:
+                where = f"{os.path.relpath(last.filename, self.workspace)}:{last.lineno}"
         if isinstance(exc, SyntaxError) and exc.filename and self._is_student_file(exc.filename):
             where = f"{os.path.relpath(exc.filename, self.workspace)}:{exc.lineno}"
         text = "".join(traceback.format_list(frames)).replace(self.workspace + os.sep, "")
@@ -239,6 +260,8 @@ class _Server:
         }
 
     def _is_student_file(self, filename: str) -> bool:
+        if self.notebook is not None and filename.startswith(_CELL_PREFIX):
+            return True
         if not filename or filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>
             return False
         return os.path.realpath(filename).startswith(self.workspace + os.sep)
