@@ -49,7 +49,7 @@ extras=""
 # Datasets: on a machine without internet they come from ../shared/data (see docs/datasets.md).
 shared_data="${GRADER_SHARED_DATA:-$(pwd)/../shared/data}"
 export GRADER_DATA="${GRADER_DATA:-$(pwd)/.grader-data}"
-if [ -d "$shared_data" ] && ! .venv/bin/grader data verify >/dev/null 2>&1; then
+if [ -d "$shared_data" ] && ! .venv/bin/grader data verify all >/dev/null 2>&1; then
   echo "setup: importing datasets from $shared_data into $GRADER_DATA"
   .venv/bin/grader data import all "$shared_data" >/dev/null
 fi
