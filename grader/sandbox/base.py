@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from grader.sandbox.cgroups import LimitCounters
 
 __all__ = ["SandboxSpec", "Launch", "Backend", "SandboxUnavailable", "WORKER_PACKAGE_DIR", "preexec_for",
-           "allocate_uid"]
+           "allocate_uid", "python_install_dirs", "refuse_forbidden"]
 
 #: the untrusted worker package, mounted alone into the sandbox as ``graderworker``
 WORKER_PACKAGE_DIR = Path(__file__).resolve().parent.parent / "worker"
@@ -226,3 +226,33 @@ class Backend(ABC):
 
     def release(self, launch: "Launch") -> None:
         """After the process is gone: remove what the backend made for it outside our cgroup (a container)."""
+
+
+def python_install_dirs(forbidden_roots: tuple[Path, ...] | list[Path], into: str) -> list[Path]:
+    """The folders of the Python installation the worker runs on, outside ``/usr``: prefixes and
+    site-packages, the fewest that cover them. Raises if one of them holds a forbidden root
+    (the project, with its rubrics and hidden tests), naming ``into`` (the sandbox, the container)."""
+    candidates = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    candidates.add(Path(os.path.realpath(sys.executable)).parent.parent)
+    candidates.update(Path(p) for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
+    dirs = sorted({p.resolve() for p in candidates if p.is_dir()}, key=lambda p: len(p.parts))
+    chosen: list[Path] = []
+    for path in dirs:
+        if path == Path("/usr") or Path("/usr") in path.parents:
+            continue
+        if any(parent == path or parent in path.parents for parent in chosen):
+            continue
+        refuse_forbidden(path, forbidden_roots, into)
+        chosen.append(path)
+    return chosen
+
+
+def refuse_forbidden(path: Path, forbidden_roots: tuple[Path, ...] | list[Path], into: str) -> None:
+    """Raise when binding ``path`` would show a forbidden root (rubrics, hidden tests) to the worker."""
+    path = path.resolve()
+    for root in forbidden_roots:
+        if root == path or path in root.parents:
+            raise RuntimeError(
+                f"refusing to mount {path} into {into}: it contains {root} (rubrics, hidden tests). "
+                "Install the grader's Python environment outside the project folder."
+            )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 from grader.sandbox import seccomp
@@ -27,6 +26,8 @@ from grader.sandbox.base import (
     Launch,
     SandboxSpec,
     base_env,
+    python_install_dirs,
+    refuse_forbidden,
     worker_rlimits,
 )
 
@@ -108,29 +109,10 @@ class BwrapBackend(Backend):
                       pass_fds=pass_fds, close_after_start=pass_fds)
 
     def _python_dirs(self) -> list[Path]:
-        """The Python installation the worker runs on: prefixes and site-packages, nothing else."""
-        candidates = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-        candidates.add(Path(os.path.realpath(sys.executable)).parent.parent)
-        candidates.update(Path(p) for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
-        dirs = sorted({p.resolve() for p in candidates if p.is_dir()}, key=lambda p: len(p.parts))
-        chosen: list[Path] = []
-        for path in dirs:
-            if path == Path("/usr") or Path("/usr") in path.parents:
-                continue
-            if any(parent == path or parent in path.parents for parent in chosen):
-                continue
-            self._refuse_forbidden(path)
-            chosen.append(path)
-        return chosen
+        return python_install_dirs(self.forbidden_roots, "the sandbox")
 
     def _refuse_forbidden(self, path: Path) -> None:
-        path = path.resolve()
-        for root in self.forbidden_roots:
-            if root == path or path in root.parents:
-                raise RuntimeError(
-                    f"refusing to mount {path} into the sandbox: it contains {root} (rubrics, hidden tests). "
-                    "Install the grader's Python environment outside the project folder."
-                )
+        refuse_forbidden(path, self.forbidden_roots, "the sandbox")
 
 
 def _mkdirs(path: str, made: set[str]) -> list[str]:

@@ -45,7 +45,6 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 import threading
 import time
@@ -60,6 +59,8 @@ from grader.sandbox.base import (
     SandboxSpec,
     base_env,
     python_executable,
+    python_install_dirs,
+    refuse_forbidden,
     worker_argv,
 )
 from grader.sandbox.cgroups import LimitCounters
@@ -226,29 +227,10 @@ class DockerBackend(Backend):
         return binds
 
     def _python_dirs(self) -> list[Path]:
-        """The Python installation the worker runs on, outside ``/usr``: prefixes and site-packages."""
-        candidates = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-        candidates.add(Path(os.path.realpath(sys.executable)).parent.parent)
-        candidates.update(Path(p) for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
-        dirs = sorted({p.resolve() for p in candidates if p.is_dir()}, key=lambda p: len(p.parts))
-        chosen: list[Path] = []
-        for path in dirs:
-            if path == Path("/usr") or Path("/usr") in path.parents:
-                continue
-            if any(parent == path or parent in path.parents for parent in chosen):
-                continue
-            self._refuse_forbidden(path)
-            chosen.append(path)
-        return chosen
+        return python_install_dirs(self.forbidden_roots, "the container")
 
     def _refuse_forbidden(self, path: Path) -> None:
-        path = path.resolve()
-        for root in self.forbidden_roots:
-            if root == path or path in root.parents:
-                raise RuntimeError(
-                    f"refusing to mount {path} into the container: it contains {root} (rubrics, hidden tests). "
-                    "Install the grader's Python environment outside the project folder."
-                )
+        refuse_forbidden(path, self.forbidden_roots, "the container")
 
     def warnings(self) -> tuple[str, ...]:
         return tuple(f"docker sandbox: no {p.name} here ({p.detail})" for p in docker_protections() if not p.on)
