@@ -1,0 +1,280 @@
+"""Probes for ee150-ps3: the measurements that must happen where the student's objects live.
+
+They run in the sandboxed worker and hold no secrets (a student may read this file): they
+read the sandbox-visible dataset files under ``/data`` themselves (training images and
+labels, test *inputs* only), call the student's own ``psthree`` code, and send back data
+(histories, predictions, filters). Every score is computed on the trusted side, against
+held-out labels the worker never sees. Only torch, numpy and the standard library are
+imported; the ``grader`` package is not importable here.
+
+Only the names in ``__all__`` can be called from the trusted side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import importlib
+import json
+import os
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = [
+    "ps3_module",
+    "ps3_library_conv_calls",
+    "ps3_train_mnist",
+    "ps3_predict_mnist",
+    "ps3_conv_weight",
+    "ps3_load_checkpoint",
+    "ps3_imdb_predict",
+    "ps3_imdb_retrain",
+    "ps3_load_weights",
+    "ps3_describe",
+]
+
+DATA = Path(os.environ.get("GRADER_SANDBOX_DATA", "/data"))
+_MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+#: aten operators that are a library convolution, however they were reached
+_CONV_OPS = ("convolution", "_convolution", "conv2d", "cudnn_convolution", "mkldnn_convolution",
+             "_slow_conv2d_forward", "thnn_conv2d", "conv_depthwise2d", "_conv_depthwise2d",
+             "slow_conv_dilated2d", "convolution_overrideable", "_nnpack_spatial_convolution")
+_cache: dict = {}
+
+
+def ps3_module(name: str):
+    """``psthree.<name>`` of the submission (``conv``, ``cnn``, ``train_test``, ...)."""
+    if not _MODULE_NAME.match(str(name)):
+        raise ImportError(f"{name!r} is not a module of psthree")
+    return importlib.import_module(f"psthree.{name}")
+
+
+def ps3_library_conv_calls(fn, *args, **kwargs) -> dict:
+    """Run ``fn(*args, **kwargs)`` and list every library convolution it reached.
+
+    Seen at torch's dispatcher (a ``TorchDispatchMode``), so an alias bound at import
+    time (``from torch.nn.functional import conv2d as c``) or ``nn.Conv2d`` is seen too.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    seen: list[str] = []
+
+    class _Watch(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = func.overloadpacket.__name__ if hasattr(func, "overloadpacket") else str(func)
+            if name.lstrip("_") in {op.lstrip("_") for op in _CONV_OPS}:
+                seen.append(str(func))
+            return func(*args, **(kwargs or {}))
+
+    with _Watch():
+        out = fn(*args, **kwargs)
+    return {"calls": sorted(set(seen)), "count": len(seen), "out": out if isinstance(out, torch.Tensor) else None}
+
+
+def ps3_load_weights(module, state: dict) -> None:
+    """Copy ``state`` (``{"W_xh.weight": tensor, ...}``) into ``module``'s parameters of those names.
+
+    In place, so the student's own parameter objects keep their identity; a missing
+    name or a wrong shape raises an error that names it and lists what exists.
+    """
+    own = dict(module.named_parameters())
+    for name, value in state.items():
+        if name not in own:
+            raise KeyError(f"{type(module).__name__} has no parameter {name!r}; it has {', '.join(own) or 'none'} "
+                           "(the docstring names the layers)")
+        if tuple(own[name].shape) != tuple(value.shape):
+            raise ValueError(f"{type(module).__name__}.{name} has shape {tuple(own[name].shape)}, expected "
+                             f"{tuple(value.shape)}")
+        with torch.no_grad():
+            own[name].copy_(value)
+
+
+def ps3_describe(model) -> dict:
+    """The class name, parameter count and parameter shapes of ``model``."""
+    return {"class": type(model).__name__, "module": type(model).__module__,
+            "parameters": int(sum(p.numel() for p in model.parameters())),
+            "shapes": {name: list(p.shape) for name, p in model.named_parameters()},
+            "has_tokenizer": hasattr(model, "tokenizer")}
+
+
+# ----------------------------------------------------------------------------- MNIST
+
+
+def _idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as handle:
+        raw = handle.read()
+    dims = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(dims))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def _mnist_images(prefix: str) -> torch.Tensor:
+    key = f"mnist-{prefix}"
+    if key not in _cache:
+        images = _idx(DATA / "mnist" / f"{prefix}-images-idx3-ubyte.gz")
+        _cache[key] = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    return _cache[key]
+
+
+def ps3_conv_weight(model) -> torch.Tensor:
+    """A copy of ``model.conv.weight`` (the four 3 x 3 filters)."""
+    return model.conv.weight.detach().clone()
+
+
+def ps3_train_mnist(model, model_type: str, *, train_count: int = 48000, epochs: int = 5, batch_size: int = 32,
+                    lr: float = 0.001, val_count: int = 2000, seed: int = 0) -> dict:
+    """Train ``model`` with the student's ``train_test.train`` on MNIST's training split.
+
+    The handout's settings: an 80/20 train/validation split of the 60000 training
+    images (a seeded permutation), Adam on the trainable parameters, cross-entropy,
+    batch 32, lr 0.001. ``train_count`` and ``val_count`` cap the two parts (the
+    grader's budget). Returns the logger's history, the time, and the conv filters
+    before and after, so the trusted side can see whether frozen filters stayed frozen.
+    """
+    from torch.utils.data import DataLoader, TensorDataset
+
+    train_test = ps3_module("train_test")
+    images = _mnist_images("train")
+    labels = torch.from_numpy(_idx(DATA / "mnist" / "train-labels-idx1-ubyte.gz").astype(np.int64))
+    generator = torch.Generator().manual_seed(int(seed))
+    order = torch.randperm(len(images), generator=generator)
+    n_val = len(images) // 5
+    val_idx, train_idx = order[:n_val][:val_count], order[n_val:][:train_count]
+    torch.manual_seed(int(seed))
+    train_dl = DataLoader(TensorDataset(images[train_idx], labels[train_idx]), batch_size=batch_size,
+                          shuffle=True, generator=torch.Generator().manual_seed(int(seed)))
+    val_dl = DataLoader(TensorDataset(images[val_idx], labels[val_idx]), batch_size=1000)
+    before = ps3_conv_weight(model)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=lr)
+    start = time.perf_counter()
+    logger = train_test.train(model, model_type, train_dl, val_dl, torch.nn.CrossEntropyLoss(), optimizer,
+                              epochs, train_test.MetricsLogger(), None)
+    seconds = time.perf_counter() - start
+    history = getattr(logger, "history", {}) if logger is not None else {}
+    return {"history": {k: [float(v) for v in vals] for k, vals in dict(history).items()},
+            "seconds": seconds, "filters_before": before, "filters_after": ps3_conv_weight(model),
+            "weight_requires_grad": bool(model.conv.weight.requires_grad)}
+
+
+def ps3_predict_mnist(model, batch_size: int = 1000) -> torch.Tensor:
+    """The model's predicted class for each of the 10000 MNIST test images, in file order."""
+    images = _mnist_images("t10k")
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            out.append(model(images[start:start + batch_size]).argmax(dim=1))
+    return torch.cat(out).to(torch.int64)
+
+
+# ----------------------------------------------------------------------------- IMDB
+
+
+def ps3_load_checkpoint(relative: str):
+    """``torch.load`` a model the student saved (a whole pickled model: loaded here, in the sandbox)."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"{relative!r}: give a path inside the submission")
+    if not path.is_file():
+        raise FileNotFoundError(f"{relative} is not in your submission; train_imdb.py --checkpoint writes it")
+    model = torch.load(path, map_location="cpu", weights_only=False)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{relative} holds a {type(model).__name__}, not a whole model saved with torch.save(model)")
+    return model
+
+
+def _imdb_test_texts() -> dict:
+    if "imdb-test" not in _cache:
+        texts = {}
+        with open(DATA / "imdb" / "test_texts.jsonl", encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                texts[row["id"]] = row["text"]
+        _cache["imdb-test"] = texts
+    return _cache["imdb-test"]
+
+
+def _tokens(tokenizer, key: str, text: str) -> list:
+    """``tokenizer.preprocess(text)``, remembered per tokenizer class: the six checkpoints of a
+    submission share one ``BOWTokenizer`` class, so each review is preprocessed once."""
+    cache = _cache.setdefault(("tokens", type(tokenizer)), {})
+    if key not in cache:
+        cache[key] = list(tokenizer.preprocess(text))
+    return cache[key]
+
+
+def _encode(model, key: str, text: str, length: int) -> list:
+    tokenizer = model.tokenizer
+    ids = list(tokenizer.encode(list(_tokens(tokenizer, key, text))))[-length:]
+    return [0] * (length - len(ids)) + [int(i) for i in ids]
+
+
+def _logits(outputs: torch.Tensor) -> torch.Tensor:
+    """``B x C``: the last step of a sequence model's ``B x T x C`` outputs."""
+    return outputs[:, -1, :] if outputs.dim() == 3 else outputs
+
+
+def ps3_imdb_predict(model, ids: list, length: int, batch_size: int = 100) -> torch.Tensor:
+    """Predicted class (1 = positive) of each test review in ``ids`` (ids of test_texts.jsonl).
+
+    Each review goes through the model's own ``tokenizer`` (``preprocess`` then
+    ``encode``), is left-padded with 0 to ``length`` ids (longer ones keep their last
+    ``length``), and the model classifies it; a sequence model's last step decides.
+    """
+    texts = _imdb_test_texts()
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(ids), batch_size):
+            batch = torch.tensor([_encode(model, i, texts[i], int(length)) for i in ids[start:start + batch_size]],
+                                 dtype=torch.long)
+            out.append(_logits(model(batch)).argmax(dim=1))
+    return torch.cat(out).to(torch.int64)
+
+
+def ps3_imdb_retrain(model_type: str, *, count: int = 600, max_len: int = 100, epochs: int = 3,
+                     vocab_size: int = 2000, batch_size: int = 32, lr: float = 0.002, seed: int = 0) -> dict:
+    """A short training run of the student's model class on short training reviews.
+
+    Builds the student's ``TextClassificationDataset`` over shuffled training reviews
+    (``count`` reviews of at most ``max_len`` tokens), the student's model at the
+    course's sizes, and trains it with the student's ``train_test.train``. Returns the
+    per-batch losses and the training accuracy per epoch: enough to see that the code
+    learns, not a test accuracy.
+    """
+    from torch.utils.data import DataLoader
+
+    data = ps3_module("data")
+    train_test = ps3_module("train_test")
+    rows = []
+    with open(DATA / "imdb" / "train.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            rows.append((row["text"], int(row["label"])))
+    random.Random(int(seed)).shuffle(rows)
+    torch.manual_seed(int(seed))
+    with contextlib.redirect_stdout(None):
+        dataset = data.TextClassificationDataset(rows[: 4 * count], vocab_size=vocab_size, min_seq_length=1,
+                                                 max_seq_length=max_len, dataset_length=count, quiet=True)
+    tokenizer = dataset.tokenizer
+    if model_type == "rnn":
+        model = ps3_module("rnn").RNN(tokenizer, 128, 128, 2)
+    elif model_type == "lstm":
+        model = ps3_module("lstm").LSTM(tokenizer, 128, 108, 2)
+    else:
+        model = ps3_module("transformer").Transformer(tokenizer, 128, 8, 128, 2)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(int(seed)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    start = time.perf_counter()
+    logger = train_test.train(model, model_type, loader, None, torch.nn.CrossEntropyLoss(), optimizer, epochs,
+                              train_test.MetricsLogger(), None)
+    history = getattr(logger, "history", {}) if logger is not None else {}
+    return {"history": {k: [float(v) for v in vals] for k, vals in dict(history).items()},
+            "seconds": time.perf_counter() - start, "examples": len(dataset)}

@@ -1,0 +1,60 @@
+"""Scaled dot-product self-attention, single- and multi-head (Problem 3a iv).
+
+``SelfAttention(d_model)``: ``self.W_q``, ``self.W_k``, ``self.W_v``, each
+``nn.Linear(d_model, d_model)``; for ``x`` of shape ``B x T x d_model``::
+
+    Q, K, V = W_q(x), W_k(x), W_v(x)
+    Attention(x) = softmax(Q K^T / sqrt(d_k)) V        softmax over the keys (last axis)
+
+with ``d_k = d_model``. ``MultiHeadAttention(d_model, num_heads)`` has the same three
+projections plus ``self.W_o = nn.Linear(d_model, d_model)``; head ``i`` uses columns
+``i * d_k .. (i + 1) * d_k`` of ``Q``, ``K``, ``V`` (``d_k = d_model // num_heads``), the
+heads' outputs are concatenated in order 0..h-1 and projected by ``W_o``.
+
+``forward(x, mask=None)``: ``mask`` is ``B x T`` booleans, True where the token is
+padding; padded positions get no attention weight as keys (their own output rows are
+computed as usual). Returns ``B x T x d_model``.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+
+def attend(q, k, v, mask=None):
+    """``softmax(q k^T / sqrt(d_k)) v`` over the last two axes; ``mask`` (``B x T_k``) True = ignore."""
+    raise NotImplementedError("attend: write this part")
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, d_model):
+        super().__init__()
+        self.d_model = d_model
+        self.W_q = nn.Linear(d_model, d_model)
+        self.W_k = nn.Linear(d_model, d_model)
+        self.W_v = nn.Linear(d_model, d_model)
+
+    def forward(self, x, mask=None):
+        raise NotImplementedError("SelfAttention.forward: write this part")
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d_model, num_heads):
+        super().__init__()
+        if d_model % num_heads:
+            raise ValueError(f"d_model ({d_model}) must be a multiple of num_heads ({num_heads})")
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.d_k = d_model // num_heads
+        self.W_q = nn.Linear(d_model, d_model)
+        self.W_k = nn.Linear(d_model, d_model)
+        self.W_v = nn.Linear(d_model, d_model)
+        self.W_o = nn.Linear(d_model, d_model)
+
+    def split_heads(self, x):
+        """``B x T x d_model`` -> ``B x h x T x d_k``."""
+        raise NotImplementedError("MultiHeadAttention.split_heads: write this part")
+
+    def forward(self, x, mask=None):
+        raise NotImplementedError("MultiHeadAttention.forward: write this part")
