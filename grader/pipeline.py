@@ -32,8 +32,8 @@ from grader.datasets.errors import DatasetMissing
 from grader.datasets.paths import require as require_dataset
 from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
-from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 from grader.notebooks.stage import NotebookState, prepare_notebook
+from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
 from grader.sandbox import Backend
 
@@ -210,6 +210,8 @@ def run_pipeline(
                 stage(ctx)
             except Exception:  # noqa: BLE001 - a grader bug must become a flagged result, not a crash
                 ctx.grader_error = f"the grader failed in stage {stage.__name__}:\n{traceback.format_exc()}"
+        if ctx.notebook is not None:  # its worker outlives run_notebook; hidden_tests closes it when it runs
+            ctx.notebook.session.close()
         return finalize(ctx)
 
 
