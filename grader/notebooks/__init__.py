@@ -11,8 +11,8 @@
 The worker side is ``grader/worker/notebook.py``; the report side ``grader/report/notebook_html.py``.
 """
 
-from grader.notebooks.execute import CellResult, NotebookExecutor, NotebookPlan, NotebookRun, execute_notebook
+from grader.notebooks.execute import NotebookExecutor, NotebookPlan, NotebookRun, execute_notebook
 from grader.notebooks.validate import LoadedNotebook, NotebookInvalid, find_notebook, load_notebook
 
-__all__ = ["CellResult", "LoadedNotebook", "NotebookExecutor", "NotebookInvalid", "NotebookPlan", "NotebookRun",
+__all__ = ["LoadedNotebook", "NotebookExecutor", "NotebookInvalid", "NotebookPlan", "NotebookRun",
            "execute_notebook", "find_notebook", "load_notebook"]

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 from grader.notebooks.outputs import clean_outputs
 from grader.notebooks.validate import LoadedNotebook, NotebookCell
+from grader.results.models import NotebookCellResult, NotebookRecord
 
 if TYPE_CHECKING:
     from grader.checks.session import WorkerSession
-    from grader.results.models import NotebookRecord
 
-__all__ = ["NotebookPlan", "CellResult", "NotebookRun", "NotebookExecutor", "execute_notebook"]
+__all__ = ["NotebookPlan", "NotebookRun", "NotebookExecutor", "execute_notebook"]
 
 #: beyond the cell timeout, how long the trusted side waits before it kills the worker
 KILL_GRACE_S = 10.0
@@ -42,22 +42,9 @@ class NotebookPlan:
 
 
 @dataclass(frozen=True)
-class CellResult:
-    index: int
-    kind: str
-    source: str
-    #: "ok", "error", "timeout", "killed" (the worker died in it), "not run", or "" for markdown
-    status: str = ""
-    outputs: tuple[dict, ...] = ()
-    duration_s: float = 0.0
-    #: one line for the student: "cell 7 raised ZeroDivisionError: division by zero"
-    message: str = ""
-
-
-@dataclass(frozen=True)
 class NotebookRun:
     name: str
-    cells: tuple[CellResult, ...]
+    cells: tuple[NotebookCellResult, ...]
     #: sandbox + Python + IPython start, before the first cell
     kernel_start_s: float
     #: all the code cells of the first run
@@ -65,10 +52,10 @@ class NotebookRun:
     allow_errors: bool = True
 
     @property
-    def failed(self) -> tuple[CellResult, ...]:
+    def failed(self) -> tuple[NotebookCellResult, ...]:
         return tuple(c for c in self.cells if c.status in ("error", "timeout", "killed"))
 
-    def section(self, heading: str) -> tuple[CellResult, ...]:
+    def section(self, heading: str) -> tuple[NotebookCellResult, ...]:
         """The cells under the markdown heading that starts with ``heading`` (up to the next heading
         of the same or a higher level): how a rubric finds "the plots of 4(c)"."""
         start, level = None, 0
@@ -81,7 +68,7 @@ class NotebookRun:
                 return self.cells[start:position]
         return self.cells[start:] if start is not None else ()
 
-    def images(self, cells: tuple[CellResult, ...] | None = None) -> list[str]:
+    def images(self, cells: tuple[NotebookCellResult, ...] | None = None) -> list[str]:
         """Base64 PNG/JPEG images shown by ``cells`` (all cells by default)."""
         found = []
         for cell in self.cells if cells is None else cells:
@@ -90,15 +77,10 @@ class NotebookRun:
                 found.extend(data[m] for m in ("image/png", "image/jpeg") if m in data)
         return found
 
-    def record(self) -> "NotebookRecord":
+    def record(self) -> NotebookRecord:
         """The frozen result model the report and ``result.json`` carry."""
-        from grader.results.models import NotebookCellResult, NotebookRecord
-
         return NotebookRecord(name=self.name, kernel_start_s=self.kernel_start_s, execution_s=self.execution_s,
-                              cells=tuple(NotebookCellResult(index=c.index, kind=c.kind, source=c.source,
-                                                             status=c.status, outputs=c.outputs,
-                                                             duration_s=c.duration_s, message=c.message)
-                                          for c in self.cells))
+                              cells=self.cells)
 
     def summary(self) -> list[str]:
         """One line per failed cell, for the submission's warnings."""
@@ -112,7 +94,7 @@ class NotebookExecutor:
     plan: NotebookPlan
     #: cells that killed a worker: skipped on later runs
     fatal: dict[int, str] = field(default_factory=dict)
-    recorded: dict[int, CellResult] = field(default_factory=dict)
+    recorded: dict[int, NotebookCellResult] = field(default_factory=dict)
     runs: int = 0
     kernel_start_s: float = 0.0
     execution_s: float = 0.0
@@ -168,7 +150,7 @@ class NotebookExecutor:
             else:
                 what = f"{error['ename']}: {error['evalue']}" if error else "an error"
                 message = f"cell {cell.index} raised {what}"[:500]
-        self.recorded[cell.index] = CellResult(
+        self.recorded[cell.index] = NotebookCellResult(
             index=cell.index, kind="code", source=cell.source, status=status, outputs=outputs,
             duration_s=round(float(duration), 3) if isinstance(duration, (int, float)) else 0.0, message=message)
 
@@ -176,9 +158,9 @@ class NotebookExecutor:
         cells = []
         for cell in self.plan.notebook.cells:
             if cell.kind != "code":
-                cells.append(CellResult(index=cell.index, kind=cell.kind, source=cell.source))
+                cells.append(NotebookCellResult(index=cell.index, kind=cell.kind, source=cell.source))
             else:
-                cells.append(self.recorded.get(cell.index) or CellResult(
+                cells.append(self.recorded.get(cell.index) or NotebookCellResult(
                     index=cell.index, kind="code", source=cell.source, status="not run",
                     message=f"cell {cell.index} was not run"))
         return NotebookRun(name=self.plan.notebook.name, cells=tuple(cells),

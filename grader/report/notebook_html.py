@@ -56,7 +56,7 @@ def _context(cells: Iterable[Any], name: str, kernel_start_s: float, execution_s
 def render_notebook_html(cells: Iterable[Any], *, name: str, title: str = "", kernel_start_s: float = 0.0,
                          execution_s: float = 0.0) -> str:
     """A standalone page for a notebook run; ``cells`` have ``index, kind, source, status, outputs,
-    duration_s, message`` (``grader.notebooks.CellResult`` or ``NotebookCellResult``)."""
+    duration_s, message`` (``NotebookCellResult``)."""
     return _template("notebook.html.j2").render(title=title or name,
                                                 **_context(cells, name, kernel_start_s, execution_s))
 

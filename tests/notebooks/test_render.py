@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import base64
 
-from grader.notebooks.execute import CellResult
+from grader.results.models import NotebookCellResult
 from grader.notebooks.outputs import clean_outputs
 from grader.report.notebook_html import render_notebook_html
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
 
 
-def _cells() -> list[CellResult]:
+def _cells() -> list[NotebookCellResult]:
     return [
-        CellResult(index=0, kind="markdown", source="## 4(c) plots <script>alert(1)</script> [x](javascript:alert(1))"),
-        CellResult(index=1, kind="code", source="print('<b>hi</b>')", status="ok",
+        NotebookCellResult(index=0, kind="markdown", source="## 4(c) plots <script>alert(1)</script> [x](javascript:alert(1))"),
+        NotebookCellResult(index=1, kind="code", source="print('<b>hi</b>')", status="ok",
                    outputs=({"output_type": "stream", "name": "stdout", "text": "<b>hi</b>\n"},
                             {"output_type": "display_data", "data": {"image/png": PNG, "text/plain": "<Figure>"},
                              "metadata": {}})),
-        CellResult(index=2, kind="code", source="1/0", status="error", message="cell 2 raised ZeroDivisionError",
+        NotebookCellResult(index=2, kind="code", source="1/0", status="error", message="cell 2 raised ZeroDivisionError",
                    outputs=({"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
                              "traceback": ["  notebook cell 2, line 1", "ZeroDivisionError: division by zero"]},)),
     ]
