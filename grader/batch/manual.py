@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.batch.journal import Record, atomic_write_text, now
+from grader.report.keywords import keyword_segments
 from grader.results.models import ItemResult, ItemStatus, SubmissionResult
 
 __all__ = ["ManualScore", "ManualScores", "ManualImportError", "apply_manual", "load_manual", "save_manual",
@@ -275,29 +276,10 @@ def import_manual(out_dir: Path, scores_csv: Path, *, root: Path | None = None) 
     return sum(len(v) for v in new.values()), len(new)
 
 
-def highlight(text: str, keywords: list[str]) -> list[tuple[str, bool]]:
-    """``text`` cut into (segment, is_keyword) pairs, case-insensitively; the template escapes each."""
-    import re
-
-    words = [k for k in keywords if k.strip()]
-    if not words or not text:
-        return [(text, False)]
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(words, key=len, reverse=True)), re.IGNORECASE)
-    out, at = [], 0
-    for match in pattern.finditer(text):
-        if match.start() > at:
-            out.append((text[at:match.start()], False))
-        out.append((match.group(0), True))
-        at = match.end()
-    if at < len(text):
-        out.append((text[at:], False))
-    return out
-
-
 def render_manual_form(rows: list[dict[str, str]], rubric) -> str:  # type: ignore[no-untyped-def]
     from grader.batch.summary import _environment
 
     for row in rows:
         row_keywords = [k.strip() for k in row["keywords"].split(",")]
-        row["segments"] = highlight(row["answer"], row_keywords)  # type: ignore[assignment]
+        row["segments"] = keyword_segments(row["answer"], row_keywords)  # type: ignore[assignment]
     return _environment().get_template("manual.html.j2").render(rows=rows, rubric=rubric, columns=CSV_COLUMNS)

@@ -16,16 +16,15 @@ import base64
 
 import functools
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
-import markupsafe
 
 from grader._io import atomic_write_text
+from grader.report.keywords import keyword_segments
 from grader.report.notebook_html import item_anchors, render_notebook_section
 from grader.results.models import (
     Artifact,
@@ -89,8 +88,8 @@ class ItemView:
     lost_line: str
     artifacts: tuple[ArtifactView, ...]
     output_lines: int
-    #: the student's written answer, escaped, with the grading note's keywords in <mark>
-    answer_html: markupsafe.Markup = markupsafe.Markup("")
+    #: the student's written answer cut into (text, is_keyword) segments; the template escapes them
+    answer_segments: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,23 +177,9 @@ def _item_view(item: ItemResult, number: int) -> ItemView:
         lost_line=_lost_line(item),
         artifacts=tuple(_artifact_view(a) for a in item.artifacts),
         output_lines=len(item.output.rstrip("\n").splitlines()),
-        answer_html=highlight_keywords(item.answer, item.keywords),
+        answer_segments=tuple(keyword_segments(item.answer, item.keywords)),
     )
 
-
-def highlight_keywords(text: str, keywords: tuple[str, ...]) -> markupsafe.Markup:
-    """``text`` escaped, with each keyword (case-insensitive) wrapped in ``<mark>`` for the TA."""
-    words = sorted({k for k in keywords if k.strip()}, key=len, reverse=True)
-    if not text or not words:
-        return markupsafe.escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    pieces, last = [], 0
-    for match in pattern.finditer(text):
-        pieces.append(markupsafe.escape(text[last:match.start()]))
-        pieces.append(markupsafe.Markup("<mark>%s</mark>") % match.group(0))
-        last = match.end()
-    pieces.append(markupsafe.escape(text[last:]))
-    return markupsafe.Markup("").join(pieces)
 
 
 def _lost_line(item: ItemResult) -> str:

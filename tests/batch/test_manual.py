@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from grader.batch import BatchOptions, ManualImportError, run_batch
-from grader.batch.manual import export_manual, highlight, import_manual
+from grader.batch.manual import export_manual, import_manual
 from grader.cli.batch import cli
+from grader.report.keywords import keyword_segments
 from grader.cli.exit_codes import ExitCode
 from tests.batch.helpers import (
     FAKE_FUNCTION,
@@ -62,7 +63,7 @@ def test_the_html_form_escapes_the_students_text_and_marks_keywords(graded):
     page = path.read_text()
     assert HOSTILE_NAME not in page and "&lt;script&gt;" in page
     assert "Download CSV" in page and 'name="points"' in page
-    assert highlight("the Border and border", ["border"]) == [
+    assert keyword_segments("the Border and border", ["border"]) == [
         ("the ", False), ("Border", True), (" and ", False), ("border", True)]
 
 
