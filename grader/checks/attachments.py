@@ -43,10 +43,7 @@ class Attachments:
     def image(self, array: Any, title: str, *, cmap: str = "gray", vmin: float | None = None,
               vmax: float | None = None) -> None:
         """A 2-D array (shown with ``cmap``) or an H x W x 3 array (RGB in [0, 1]) as a PNG."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # imsave draws no figure: no backend is involved
         import numpy as np
 
         data = np.asarray(array, dtype=float)

@@ -183,6 +183,8 @@ def ps3_load_checkpoint(relative: str):
         raise ValueError(f"{relative!r}: give a path inside the submission")
     if not path.is_file():
         raise FileNotFoundError(f"{relative} is not in your submission; train_imdb.py --checkpoint writes it")
+    # Unpickling is allowed here only: this probe runs inside the sandboxed worker, on the student's own
+    # file, and the model stays here (the trusted side gets handles and arrays, never this object).
     model = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{relative} holds a {type(model).__name__}, not a whole model saved with torch.save(model)")
