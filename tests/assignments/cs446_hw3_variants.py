@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tests.assignments.substitutions import apply
+
 __all__ = [
     "ANSWER_ITEMS",
     "ASSIGNMENT",
@@ -59,17 +61,6 @@ class Variant(NamedTuple):
     also: tuple[tuple[str, str, str], ...] = ()
     #: answers variants of one group touch different keys and are graded together (see GROUPS)
     group: str = ""
-
-
-def apply(variant: Variant, text: str) -> str:
-    """The reference file's ``text`` with the variant's substitutions applied."""
-    for old, new in variant.substitutions:
-        count = text.count(old)
-        if count != 1:
-            raise ValueError(f"variant {variant.id}: {old!r} occurs {count} times in {variant.file}, expected once; "
-                             "update the variant to the reference")
-        text = text.replace(old, new)
-    return text
 
 
 def _answers(id: str, old: str, new: str, loses: set[str], why: str, group: str) -> Variant:

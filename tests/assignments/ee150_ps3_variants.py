@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tests.assignments.substitutions import apply
+
 __all__ = ["ASSIGNMENT", "CONV_ITEMS", "FAST_ITEMS", "Variant", "VARIANTS", "apply"]
 
 ASSIGNMENT = "ee150-ps3"
@@ -40,17 +42,6 @@ class Variant(NamedTuple):
     why: str
     #: (source, target) files copied inside the submission before grading
     copy: tuple[str, str] | None = None
-
-
-def apply(variant: Variant, text: str) -> str:
-    """The reference file's ``text`` with the variant's substitutions applied."""
-    for old, new in variant.substitutions:
-        count = text.count(old)
-        if count != 1:
-            raise ValueError(f"variant {variant.id}: {old!r} occurs {count} times in {variant.file}, expected once; "
-                             "update the variant to the reference")
-        text = text.replace(old, new)
-    return text
 
 
 CONV = "psthree/conv.py"

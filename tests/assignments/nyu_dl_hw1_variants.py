@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tests.assignments.substitutions import apply
+
 __all__ = ["ASSIGNMENT", "AUTOMATIC_ITEMS", "Variant", "VARIANTS", "apply"]
 
 ASSIGNMENT = "nyu-dl-hw1"
@@ -61,19 +63,6 @@ class Variant(NamedTuple):
     loses: frozenset[str]
     #: what the mistake is and why it loses exactly these items
     why: str
-
-
-def apply(variant: Variant, text: str) -> str:
-    """The reference file's ``text`` with the variant's substitutions applied."""
-    for old, new in variant.substitutions:
-        count = text.count(old)
-        if count != 1:
-            raise ValueError(
-                f"variant {variant.id}: {old!r} occurs {count} times in {variant.file}, expected once; "
-                "update the variant to the reference"
-            )
-        text = text.replace(old, new)
-    return text
 
 
 _AUTOGRAD_BACKWARD = """        c, p = self.cache, self.parameters
