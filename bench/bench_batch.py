@@ -1,7 +1,7 @@
 """Batch benchmarks: throughput, the batch machinery's overhead, Ray vs the local pool, kill and resume.
 
-    python bench/bench_batch.py [--students 200] [--distinct 24] [--jobs 1,2,default]
-                                [--skip copies,distinct,direct,ray,kill] [--json out.json]
+    python bench/bench_batch.py [--students 200] [--distinct 24] [--jobs 1,2,default,default-fresh]
+                                [--skip cpu,copies,copies-fresh,distinct,direct,ray,kill] [--json out.json]
 
 Everything grades nyu-dl-hw1 with the real sandbox, on this machine. Prints:
 
@@ -9,15 +9,18 @@ Everything grades nyu-dl-hw1 with the real sandbox, on this machine. Prints:
   of 29 kinds: reference, template, 21 wrong variants, 6 hostile), ``grader batch`` with the
   default workers and ``--dedupe`` (byte-identical copies graded once, the default): the
   wall time of the whole command and submissions per minute. This is the issue's "200
-  nyu-dl-hw1 submissions" batch; it runs 29 real gradings.
+  nyu-dl-hw1 submissions" batch; it runs 29 real gradings. **copies-fresh**: the same with
+  ``--no-warm`` (a fresh sandboxed Python per worker), and whether both gradebooks are equal.
 - **distinct**: ``--distinct`` submissions made unique (a comment with the student's id in every
   file), so each one is really graded, for each ``--jobs`` value: wall time, submissions per
-  minute, and the time 200 distinct submissions would take at that rate.
+  minute, and the time 200 distinct submissions would take at that rate (``default-fresh``:
+  default workers with ``--no-warm``).
 - **overhead** of the batch machinery beyond grading, from the ``-j 1`` distinct run: per
   submission, (time from dispatch to commit - the pipeline's own time) / the pipeline's time;
   for the whole command (process start, discovery, hashing, reports, exports included),
   (batch wall - sum of pipeline times) / sum of pipeline times; and the batch's wall time
-  against a plain loop of ``grader.api.grade`` over the same submissions in one process.
+  against a plain loop of ``grader.api.grade`` over the same submissions in one process (with
+  one warm backend, as the batch's worker has).
 - **ray**: the distinct batch with ``--executor ray`` (a local Ray started by the batch)
   against the local pool, same workers.
 - **kill**: the copies batch SIGKILLed at a random point and resumed: wall time of the two
@@ -25,8 +28,9 @@ Everything grades nyu-dl-hw1 with the real sandbox, on this machine. Prints:
 - **cpu**: CPU-seconds of one grading, whatever else the machine runs: a process in a cgroup
   of its own (cgroup v1 ``cpuacct``, root only; the sandbox's cgroups nest inside it) grades a
   few submissions with ``grader.api.grade`` and reads the cgroup's CPU time around each; the
-  trusted side's share is its own ``getrusage``. Also the CPU of ``python -c "import torch"``
-  in the sandbox: what a warm worker (zygote) would save per submission. From these: the
+  trusted side's share is its own ``getrusage``, with fresh workers and with warm ones (one
+  ``BwrapBackend(warm=True)``, as a batch's pool worker has). Also the CPU of ``python -c
+  "import torch"`` in the sandbox: what a warm worker saves per submission. From these: the
   best 200 distinct submissions could do on two idle CPUs.
 
 Speed targets live here, never in timed unit tests. The load average is printed: on a shared
@@ -113,17 +117,21 @@ def per_minute(n: int, seconds: float) -> float:
     return 60.0 * n / seconds if seconds else 0.0
 
 
-def bench_copies(work: Path, students: int, results: dict) -> Path:
+def bench_copies(work: Path, students: int, results: dict, *, fresh: bool = False) -> Path:
     subs = work / "copies"
-    build_class(subs, students)
-    out = work / "copies-out"
-    seconds, proc = run_batch_cli(subs, out)
+    if not subs.exists():
+        build_class(subs, students)
+    name = "copies-fresh" if fresh else "copies"
+    out = work / f"{name}-out"
+    seconds, proc = run_batch_cli(subs, out, *(["--no-warm"] if fresh else []))
     records = journal(out)
     graded = sum(1 for r in records if not r["timing"]["reused_from"])
     cpu = LAST_CPU[0]
-    results["copies"] = {"students": students, "kinds": len(kinds()), "real_gradings": graded, "wall_s": seconds,
-                         "cpu_s": cpu, "per_minute": per_minute(students, seconds), "load": _load()}
-    table = Table(title=f"copies: {students} nyu-dl-hw1 submissions ({len(kinds())} kinds), default workers, --dedupe")
+    results[name] = {"students": students, "kinds": len(kinds()), "real_gradings": graded, "wall_s": seconds,
+                     "cpu_s": cpu, "per_minute": per_minute(students, seconds), "load": _load()}
+    workers = "a fresh sandboxed Python per worker (--no-warm)" if fresh else "warm workers"
+    table = Table(title=f"{name}: {students} nyu-dl-hw1 submissions ({len(kinds())} kinds), default workers, "
+                        f"--dedupe, {workers}")
     for column in ("students", "real gradings", "wall (s)", "CPU (s)", "submissions / min", "goal: 200 in < 120 s",
                    "idle 2 CPUs, at least"):
         table.add_column(column, justify="right")
@@ -145,7 +153,8 @@ def bench_distinct(work: Path, n: int, jobs_list: list[str], results: dict) -> d
     results["distinct"] = {}
     for jobs in jobs_list:
         out = work / f"distinct-j{jobs}"
-        extra = [] if jobs == "default" else ["-j", jobs]
+        workers, _, fresh = jobs.partition("-")
+        extra = ([] if workers == "default" else ["-j", workers]) + (["--no-warm"] if fresh == "fresh" else [])
         seconds, proc = run_batch_cli(subs, out, *extra)
         records = journal(out)
         grade = [r["timing"]["grade_s"] for r in records]
@@ -170,10 +179,13 @@ _DIRECT = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from grader.api import grade
+from grader.api import grade, load_assignment
+from grader.sandbox import BwrapBackend
+backend = BwrapBackend(forbidden_roots=(load_assignment("nyu-dl-hw1")[0].root,), warm=True)  # as the batch's
 times = []
 for sub in sorted(Path(sys.argv[1]).iterdir()):
-    s = time.perf_counter(); grade(sub, assignment="nyu-dl-hw1"); times.append(time.perf_counter() - s)
+    s = time.perf_counter(); grade(sub, assignment="nyu-dl-hw1", backend=backend); times.append(time.perf_counter() - s)
+backend.close()
 print(json.dumps({"total": time.perf_counter() - t0, "each": times}))
 """
 
@@ -223,13 +235,15 @@ def bench_ray(work: Path, n: int, results: dict) -> None:
     subs = work / "distinct"
     if not subs.exists():
         build_class(subs, n, distinct=True)
-    table = Table(title=f"Ray vs the local pool, {n} distinct submissions, 2 workers, this machine")
+    table = Table(title=f"Ray vs the local pool, {n} distinct submissions, 2 workers, this machine "
+                        "(Ray tasks start fresh workers: compare with the local pool's --no-warm)")
     for column in ("executor", "wall (s)", "CPU (s)", "submissions / min", "median dispatch-to-commit (s)"):
         table.add_column(column, justify="right")
     results["ray"] = {}
-    for executor in ("local", "ray"):
-        out = work / f"ray-cmp-{executor}"
-        seconds, _ = run_batch_cli(subs, out, "-j", "2", "--executor", executor)
+    for executor in ("local", "local --no-warm", "ray"):
+        out = work / f"ray-cmp-{executor.replace(' --', '-')}"
+        name, *flags = executor.split()
+        seconds, _ = run_batch_cli(subs, out, "-j", "2", "--executor", name, *flags)
         wall = [r["timing"]["wall_s"] for r in journal(out)]
         cpu = LAST_CPU[0]
         results["ray"][executor] = {"wall_s": seconds, "cpu_s": cpu, "per_minute": per_minute(n, seconds),
@@ -284,15 +298,18 @@ def cg(): return int(usage.read_text()) / 1e9
 def me():
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 t0 = cg()
-from grader.api import grade
-from grader.sandbox import Limits, run_command
+from grader.api import grade, load_assignment
+from grader.sandbox import BwrapBackend, Limits, run_command
 imports = cg() - t0
 rows = []
-for label, sub in zip(sys.argv[3::2], sys.argv[4::2]):
-    c, m, w = cg(), me(), time.perf_counter()
-    result = grade(Path(sub), assignment="nyu-dl-hw1")
-    rows.append({"label": label, "wall": time.perf_counter() - w, "cpu": cg() - c, "trusted": me() - m,
-                 "score": result.score})
+warm = BwrapBackend(forbidden_roots=(load_assignment("nyu-dl-hw1")[0].root,), warm=True)
+for mode in ("fresh", "warm"):
+    for label, sub in zip(sys.argv[3::2], sys.argv[4::2]):
+        c, m, w = cg(), me(), time.perf_counter()
+        result = grade(Path(sub), assignment="nyu-dl-hw1", backend=warm if mode == "warm" else None)
+        rows.append({"mode": mode, "label": label, "wall": time.perf_counter() - w, "cpu": cg() - c,
+                     "trusted": me() - m, "score": result.score})
+warm.close()
 starts = {}
 for code in ("pass", "import torch"):
     c = cg()
@@ -325,32 +342,38 @@ def bench_cpu(work: Path, results: dict) -> None:
             child.rmdir()
         group.rmdir()
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    rows = data["rows"][1:]  # the first reference pays the trusted side's imports (torch, pytest) once
-    graded = [r for r in rows if r["label"] != "template"]
-    per = statistics.fmean(r["cpu"] for r in graded)
+    # the first fresh grading pays the trusted side's imports (torch, pytest) once; the first warm one
+    # starts the warm sandbox (what a fresh worker costs)
+    per = {mode: statistics.fmean(r["cpu"] for r in data["rows"] if r["mode"] == mode and r["label"] != "template"
+                                  and r is not next(x for x in data["rows"] if x["mode"] == mode))
+           for mode in ("fresh", "warm")}
     torch_start = data["starts"]["import torch"]
     results["cpu"] = {**data, "cpu_per_grading": per, "torch_start_cpu": torch_start, "load": _load()}
     table = Table(title="CPU-seconds per nyu-dl-hw1 grading (a cgroup of its own: other processes do not count)")
-    for column in ("submission", "wall (s)", "CPU (s)", "trusted side (s)", "sandbox (s)", "score"):
-        table.add_column(column, justify="right" if column != "submission" else "left")
+    for column in ("workers", "submission", "wall (s)", "CPU (s)", "trusted side (s)", "sandbox (s)", "score"):
+        table.add_column(column, justify="right" if column not in ("workers", "submission") else "left")
     for r in data["rows"]:
-        table.add_row(r["label"], f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['trusted']:.1f}",
+        table.add_row(r["mode"], r["label"], f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['trusted']:.1f}",
                       f"{r['cpu'] - r['trusted']:.1f}", f"{r['score']:g}")
     console.print(table)
     console.print(f"first grading in a fresh process also pays the trusted side's imports ({data['imports']:.1f} s "
-                  f"CPU for grader.api). In the sandbox: python -c pass {data['starts']['pass']:.2f} s CPU, "
-                  f"python -c 'import torch' {torch_start:.2f} s CPU.", highlight=False)
-    console.print(f"=> {per:.1f} CPU-s per graded submission: 200 distinct on 2 idle CPUs >= {200 * per / 2:.0f} s; "
-                  f"with a zygote saving the sandboxed torch start: >= {200 * (per - torch_start) / 2:.0f} s. "
-                  f"The goal (200 in 120 s on 2 CPUs) needs <= 1.2 CPU-s each.", highlight=False)
+                  f"CPU for grader.api); the first warm one starts the warm sandbox. In the sandbox: python -c pass "
+                  f"{data['starts']['pass']:.2f} s CPU, python -c 'import torch' {torch_start:.2f} s CPU.",
+                  highlight=False)
+    console.print(f"=> CPU-s per graded submission: fresh workers {per['fresh']:.1f}, warm workers {per['warm']:.1f}; "
+                  f"200 distinct on 2 idle CPUs >= {200 * per['fresh'] / 2:.0f} s fresh, "
+                  f">= {200 * per['warm'] / 2:.0f} s warm. 200 in 120 s on 2 CPUs needs <= 1.2 CPU-s each.",
+                  highlight=False)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--distinct", type=int, default=24, help="distinct submissions per throughput run")
-    parser.add_argument("--jobs", default="1,2,default", help="comma-separated; 'default' lets the batch choose")
-    parser.add_argument("--skip", default="", help="comma-separated: cpu,copies,distinct,direct,ray,kill")
+    parser.add_argument("--jobs", default="1,2,default,default-fresh",
+                        help="comma-separated; 'default' lets the batch choose; '-fresh': with --no-warm")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: cpu,copies,copies-fresh,distinct,direct,ray,kill")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
     args = parser.parse_args()
@@ -369,6 +392,12 @@ def main() -> None:
         bench_cpu(work, results)
     if "copies" not in skip:
         copies_out = bench_copies(work, args.students, results)
+    if "copies-fresh" not in skip:
+        fresh_out = bench_copies(work, args.students, results, fresh=True)
+        if copies_out is not None:
+            same = (copies_out / "gradebook.csv").read_bytes() == (fresh_out / "gradebook.csv").read_bytes()
+            results["copies-fresh"]["gradebook_equal_to_warm"] = same
+            console.print(f"gradebook.csv of the warm and the fresh run: {'identical' if same else 'DIFFERENT'}")
     if "distinct" not in skip:
         bench_distinct(work, args.distinct, [j.strip() for j in args.jobs.split(",") if j.strip()], results)
         if "direct" not in skip:

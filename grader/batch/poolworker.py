@@ -38,9 +38,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     conn = Connection(args.fd)
+    worker_module = None
     try:
         module, _, name = args.function.partition(":")
-        grade: Callable[[dict[str, Any]], dict[str, Any]] = getattr(importlib.import_module(module), name)
+        worker_module = importlib.import_module(module)
+        grade: Callable[[dict[str, Any]], dict[str, Any]] = getattr(worker_module, name)
         while not _terminating.is_set():
             try:
                 data = conn.recv_bytes()
@@ -58,8 +60,19 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        _close(worker_module)
         _kill_children()
     os._exit(0)
+
+
+def _close(module: Any) -> None:
+    """Let the task module stop what it keeps between tasks (warm sandboxes: their mounts and cgroups)."""
+    close = getattr(module, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - exiting anyway; _kill_children still stops the sandboxes
+            pass
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

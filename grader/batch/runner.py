@@ -83,6 +83,8 @@ class BatchOptions:
     address: str | None = None
     #: sandbox backend name; None: the strongest that works on the machine that grades
     backend: str | None = None
+    #: fork each worker from a warm sandbox that imported torch once (local pool, bwrap as root)
+    warm: bool = True
     #: regrade these items for every (selected) student
     only: tuple[str, ...] = ()
     #: regrade these students (by student id)
@@ -455,6 +457,8 @@ def _task_message(task: _Task, rubric, paths, options: BatchOptions,  # type: ig
 
     message: dict[str, Any] = {
         "key": task.submission.key, "assignment": rubric.assignment, "backend": options.backend,
+        # Ray's worker processes can end with SIGKILL, which would leave a warm sandbox's mount behind
+        "warm": options.warm and options.executor == "local",
         "regrade_items": list(task.items) if task.items is not None else None,
         "previous": task.previous.result.model_dump_json() if task.items is not None and task.previous else None,
     }

@@ -5,7 +5,7 @@ Ray) moves the same data, and the parent never unpickles anything a worker made:
 
 task::
 
-    {"key": "alice", "assignment": "nyu-dl-hw1", "backend": null,
+    {"key": "alice", "assignment": "nyu-dl-hw1", "backend": null, "warm": true,
      "submission": "/abs/path" | {"pack": ...},       # a path here, or the files (Ray)
      "root": "/abs/project" | null, "assignment_pack": null | {...},
      "regrade_items": null | ["4.1"], "previous": null | "<SubmissionResult JSON>"}
@@ -33,7 +33,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-__all__ = ["grade_task", "pack_tree", "unpack_tree", "pack_assignment"]
+__all__ = ["grade_task", "close", "pack_tree", "unpack_tree", "pack_assignment"]
 
 
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +56,8 @@ def _grade(task: dict[str, Any], scratch: Path) -> str:
     root = Path(task["root"]) if task.get("root") else None
     if task.get("assignment_pack"):
         root = _unpacked_assignment(task["assignment_pack"])
-    paths, rubric, backend = _assignment(task["assignment"], str(root) if root else None, task.get("backend"))
+    paths, rubric, backend = _assignment(task["assignment"], str(root) if root else None, task.get("backend"),
+                                         bool(task.get("warm")))
     submission = task["submission"]
     if isinstance(submission, dict):
         path = unpack_tree(submission, scratch / "submission")
@@ -85,13 +86,32 @@ def _keep_previous(previous: Any, regrade: frozenset[str]):  # type: ignore[no-u
 
 
 @functools.lru_cache(maxsize=8)
-def _assignment(assignment: str, root: str | None, backend: str | None):  # type: ignore[no-untyped-def]
-    """Rubric and backend, loaded once per worker process (a batch grades one assignment)."""
+def _assignment(assignment: str, root: str | None, backend: str | None,  # type: ignore[no-untyped-def]
+                warm: bool = False):
+    """Rubric and backend, loaded once per worker process (a batch grades one assignment).
+
+    The backend lives as long as the worker, so with ``warm`` its warm sandbox (torch imported
+    once, ``grader.sandbox.zygote``) serves every submission the worker grades.
+    """
     from grader.api import load_assignment
-    from grader.sandbox import choose_backend
+    from grader.sandbox import BwrapBackend, choose_backend
 
     paths, rubric = load_assignment(assignment, root=Path(root) if root else None)
-    return paths, rubric, choose_backend(backend, forbidden_roots=(paths.root,))
+    chosen = choose_backend(backend, forbidden_roots=(paths.root,))
+    if warm and isinstance(chosen, BwrapBackend):
+        chosen.warm = True
+    _backends.append(chosen)
+    return paths, rubric, chosen
+
+
+#: every backend ``_assignment`` made in this process, so ``close`` can stop their warm sandboxes
+_backends: list[Any] = []
+
+
+def close() -> None:
+    """Stop the warm sandboxes of this worker's backends (the pool worker calls it before it exits)."""
+    for backend in _backends:
+        backend.close()
 
 
 # -- shipping files to another machine (Ray) ------------------------------------------

@@ -34,6 +34,7 @@ from grader.sandbox.cgroups import LimitCounters
 from grader.sandbox.files import UnsafeWorkerFile, read_worker_file, remove_tree
 from grader.sandbox.limits import OPEN_FILES, Limits
 from grader.sandbox.process import ChannelClosed, ChannelTimeout
+from grader.sandbox.zygote import ZygoteUnavailable
 from grader.worker.protocol import Handle, ProtocolError, decode_message, encode_message, printable
 
 if TYPE_CHECKING:
@@ -127,6 +128,16 @@ def preload_for(workspace: Path, *, max_bytes: int = 2 * 1024 * 1024, budget: in
     return tuple(sorted(wanted, key=("numpy", "torch").index))
 
 
+class _WarmWorkspace:
+    """A warm sandbox's workspace as the session sees it: readable, emptied by the zygote, not by us."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def remove(self) -> None:
+        pass
+
+
 class WorkerSession:
     """Owns at most one live worker at a time for one submission."""
 
@@ -140,7 +151,7 @@ class WorkerSession:
         self.death_causes: list[str] = []
         self.generation = 0
         self._process: WorkerProcess | None = None
-        self._copy: WorkerWorkspace | None = None
+        self._copy: WorkerWorkspace | _WarmWorkspace | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-run-"))
         self._preload = preload_for(workspace)
         self._has_torch = "torch" in self._preload
@@ -172,16 +183,31 @@ class WorkerSession:
             self._record_death(self._process.exit_description())
         self._check_budget()
         self._drop_copy()
-        self._copy = WorkerWorkspace.create(self.workspace, self._scratch / f"worker-{self.generation + 1}",
-                                            self.limits)
-        spec = SandboxSpec(workspace=self._copy.path, limits=self.limits, ro_binds=self.ro_binds,
-                           home=self._copy.home, disk_capped=self._copy.mounted, preload=self._preload)
-        self._process = spawn(self.backend, spec)
-        self._has_torch = "torch" in self._preload
+        if not self._spawn_warm():
+            self._copy = WorkerWorkspace.create(self.workspace, self._scratch / f"worker-{self.generation + 1}",
+                                                self.limits)
+            spec = SandboxSpec(workspace=self._copy.path, limits=self.limits, ro_binds=self.ro_binds,
+                               home=self._copy.home, disk_capped=self._copy.mounted, preload=self._preload)
+            self._process = spawn(self.backend, spec)
+            self._has_torch = "torch" in self._preload
         self.generation += 1
         self._request({"type": "ping"}, timeout=STARTUP_S, what="starting Python in the sandbox")
         if self.notebook is not None:
             self.notebook.start(self)
+
+    def _spawn_warm(self) -> bool:
+        """Fork the worker from the backend's warm sandbox, if it has one; False to start a fresh one."""
+        zygote = self.backend.warm_worker(self.limits, self.ro_binds)
+        if zygote is None:
+            return False
+        spec = SandboxSpec(workspace=self.workspace, limits=self.limits, ro_binds=self.ro_binds)
+        try:
+            self._process = spawn(self.backend, spec, zygote=zygote)
+        except (ZygoteUnavailable, OSError):
+            return False  # the zygote discarded itself; this worker starts the slow way
+        self._copy = _WarmWorkspace(self._process.spec.workspace)
+        self._has_torch = True  # the zygote imported it
+        return True
 
     def budget_spent(self) -> bool:
         """Whether the wall-clock budget or the worker deaths allowed for this submission are used up."""

@@ -118,6 +118,9 @@ def batch(
     force: bool = typer.Option(False, "--force", help="Regrade everyone, ignoring the journal."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="Regrade submissions the grader failed on."),
     dedupe: bool = typer.Option(True, "--dedupe/--no-dedupe", help="Grade byte-identical submissions once."),
+    warm: bool = typer.Option(True, "--warm/--no-warm", help="Fork each submission's worker from a warm sandbox "
+                                                             "that imported torch once (local pool, bwrap as "
+                                                             "root; else ignored). --no-warm starts a fresh one."),
     layout: Optional[str] = typer.Option(None, "--layout", help="gradescope | canvas | plain (default: detect)."),
     canvas_column: Optional[str] = typer.Option(None, "--canvas-column",
                                                 help="Canvas gradebook column, e.g. 'HW1 (123456)'."),
@@ -127,8 +130,8 @@ def batch(
 
     options = BatchOptions(
         jobs=jobs, executor=executor, address=address, backend=sandbox, only=tuple(only or ()),
-        students=tuple(student or ()), force=force, retry_errors=retry_errors, dedupe=dedupe, layout=layout,
-        canvas_column=canvas_column or "")
+        students=tuple(student or ()), force=force, retry_errors=retry_errors, dedupe=dedupe, warm=warm,
+        layout=layout, canvas_column=canvas_column or "")
     progress = Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         _RateColumn(), TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn(), _FailedColumn(),

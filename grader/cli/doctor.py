@@ -29,6 +29,7 @@ def doctor_report() -> dict[str, Any]:
     from grader.sandbox import BACKENDS, backend_problem, cgroups, choose_backend, seccomp
     from grader.sandbox.protections import host_protections
     from grader.sandbox.workspace import tmpfs_unavailable_reason
+    from grader.sandbox.zygote import warm_unavailable_reason
 
     support = cgroups.detect()
     report: dict[str, Any] = {
@@ -44,6 +45,7 @@ def doctor_report() -> dict[str, Any]:
                     f"{sum(len(v) for v in seccomp.BLOCKED.values())} syscalls blocked on {seccomp.native_arch()}"},
         "tmpfs_workspace": {"available": tmpfs_unavailable_reason() is None, "note": tmpfs_unavailable_reason() or ""},
         "leftover_cgroups": [str(p) for p in cgroups.leftover_cgroups()],
+        "warm_workers": {"available": warm_unavailable_reason() is None, "note": warm_unavailable_reason() or ""},
         "backends": {},
     }
     for name in BACKENDS:
@@ -114,6 +116,11 @@ def doctor(
         console.print(f"[yellow]{len(report['leftover_cgroups'])} cgroups of crashed grading runs are left[/]: "
                       + ", ".join(report["leftover_cgroups"][:5]) + " (remove them with rmdir)", highlight=False)
     console.print(f"Grading here uses the [bold]{report['default_backend']}[/] sandbox.", highlight=False)
+    warm = report["warm_workers"]
+    if report["default_backend"] == "bwrap":
+        console.print("  grader batch: " + ("warm workers (torch imported once per pool worker, a fork per "
+                                            "submission)" if warm["available"] else
+                                            f"a fresh worker per submission ({warm['note']})"), highlight=False)
     for warning in report["default_warnings"]:
         console.print(f"  [yellow]missing:[/] {warning}", highlight=False)
     if not report["default_warnings"]:

@@ -22,6 +22,7 @@ from grader.sandbox.limits import OPEN_FILES, Limits
 
 if TYPE_CHECKING:
     from grader.sandbox.cgroups import LimitCounters
+    from grader.sandbox.zygote import Zygote
 
 __all__ = ["SandboxSpec", "Launch", "Backend", "SandboxUnavailable", "WORKER_PACKAGE_DIR", "preexec_for",
            "allocate_uid", "python_install_dirs", "refuse_forbidden"]
@@ -50,6 +51,8 @@ class SandboxSpec:
     disk_capped: bool = False
     #: modules the worker imports before it answers its first request (``torch`` when the code uses it)
     preload: tuple[str, ...] = ()
+    #: pids inside the sandbox's pid namespace that the seccomp filter keeps signals from (a warm worker's)
+    protect_pids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,13 @@ class Backend(ABC):
 
     def release(self, launch: "Launch") -> None:
         """After the process is gone: remove what the backend made for it outside our cgroup (a container)."""
+
+    def warm_worker(self, limits: Limits, ro_binds: tuple[tuple[Path, str], ...]) -> "Zygote | None":
+        """A warm sandbox to fork this worker from (``grader.sandbox.zygote``), or None to start a fresh one."""
+        return None
+
+    def close(self) -> None:
+        """Stop what the backend keeps between workers (warm sandboxes); it still works afterwards."""
 
 
 def python_install_dirs(forbidden_roots: tuple[Path, ...] | list[Path], into: str) -> list[Path]:

@@ -20,6 +20,8 @@ import shutil
 from pathlib import Path
 
 from grader.sandbox import seccomp
+from grader.sandbox.limits import Limits
+from grader.sandbox.zygote import Zygote, ZygoteUnavailable, warm_unavailable_reason
 from grader.sandbox.base import (
     WORKER_PACKAGE_DIR,
     Backend,
@@ -35,6 +37,8 @@ __all__ = ["BwrapBackend"]
 
 SANDBOX_WORKSPACE = "/workspace"
 SANDBOX_WORKER_ROOT = "/run/grader"
+#: a backend stops trying warm sandboxes after this many failed starts (and grades the slow way)
+_WARM_TRIES = 3
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives")
 
 
@@ -43,11 +47,43 @@ class BwrapBackend(Backend):
     #: bubblewrap itself and the pid namespace's init stay in the worker's cgroup
     helper_processes = 2
 
-    def __init__(self, *, forbidden_roots: tuple[Path, ...] = (), use_seccomp: bool = True):
+    def __init__(self, *, forbidden_roots: tuple[Path, ...] = (), use_seccomp: bool = True, warm: bool = False):
         #: folders that must never be visible inside (the project with rubrics and references)
         self.forbidden_roots = tuple(p.resolve() for p in forbidden_roots)
         self._as_root = os.geteuid() == 0
         self.use_seccomp = use_seccomp
+        #: fork workers from a warm sandbox (``grader.sandbox.zygote``) where the host allows it
+        self.warm = warm
+        #: why the last warm sandbox could not be had (None while they work)
+        self.warm_problem: str | None = None
+        self._zygotes: list[Zygote] = []
+        self._warm_failures = 0
+
+    def warm_worker(self, limits: Limits, ro_binds: tuple[tuple[Path, str], ...]) -> Zygote | None:
+        if not self.warm or not self.use_seccomp:
+            return None
+        self._zygotes = [z for z in self._zygotes if not z.closed]
+        for zygote in self._zygotes:
+            if zygote.usable_for(limits, ro_binds):
+                return zygote
+        for zygote in [z for z in self._zygotes if not z.busy]:  # other limits: one idle sandbox is enough
+            zygote.close()
+            self._zygotes.remove(zygote)
+        try:
+            zygote = Zygote(self, limits, ro_binds)
+        except (ZygoteUnavailable, OSError) as exc:
+            self.warm_problem = str(exc)
+            self._warm_failures += 1
+            if warm_unavailable_reason() is not None or self._warm_failures >= _WARM_TRIES:
+                self.warm = False
+            return None
+        self._zygotes.append(zygote)
+        return zygote
+
+    def close(self) -> None:
+        for zygote in self._zygotes:
+            zygote.close()
+        self._zygotes = []
 
     @property
     def drops_privileges(self) -> bool:
@@ -93,7 +129,7 @@ class BwrapBackend(Backend):
         for key, value in env.items():
             args += ["--setenv", key, value]
         pass_fds: tuple[int, ...] = ()
-        program = seccomp.worker_filter(allow_inet=True) if self.use_seccomp else None
+        program = seccomp.worker_filter(allow_inet=True, protect_pids=spec.protect_pids) if self.use_seccomp else None
         if program is not None:
             fd = seccomp.filter_fd(program)
             pass_fds = (fd,)

@@ -27,7 +27,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from grader.sandbox.limits import Limits
@@ -72,12 +72,18 @@ class LimitCounters:
     cpu_s: float = 0.0
 
 
-def _read(path: Path) -> str:
+def _read(path: Path | str) -> str:
+    """A small control file's text ("" when it cannot be read); plain syscalls: it is read per request."""
     try:
-        with open(path, encoding="ascii", errors="replace") as f:
-            return f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return ""
+    try:
+        return os.read(fd, 1 << 16).decode("ascii", errors="replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 def _write(path: Path, value: str) -> None:
@@ -252,23 +258,33 @@ class WorkerCgroup:
     # ----------------------------------------------------------------- counters
 
     def counters(self) -> LimitCounters:
+        files = self._counter_files
         if self.support.version == "v2":
-            folder = self.support.bases["memory"] / self.name
-            usage = _keyed(_read(folder / "cpu.stat"), "usage_usec") / 1e6
-            return LimitCounters(_keyed(_read(folder / "memory.events"), "oom_kill"),
-                                 _keyed(_read(folder / "pids.events"), "max"), usage)
-        oom = pids = 0
+            usage = _keyed(_read(files["cpu"]), "usage_usec") / 1e6
+            return LimitCounters(_keyed(_read(files["memory"]), "oom_kill"), _keyed(_read(files["pids"]), "max"), usage)
+        oom = _keyed(_read(files["memory"]), "oom_kill") if "memory" in files else 0
+        pids = _keyed(_read(files["pids"]), "max") if "pids" in files else 0
         cpu = 0.0
-        if (folder := self._dir("memory")) is not None:
-            oom = _keyed(_read(folder / "memory.oom_control"), "oom_kill")
-        if (folder := self._dir("pids")) is not None:
-            pids = _keyed(_read(folder / "pids.events"), "max")
-        if (folder := self._dir("cpuacct")) is not None:
+        if "cpu" in files:
             try:
-                cpu = int(_read(folder / "cpuacct.usage").strip() or 0) / 1e9
+                cpu = int(_read(files["cpu"]).strip() or 0) / 1e9
             except ValueError:
                 cpu = 0.0
         return LimitCounters(oom, pids, cpu)
+
+    @cached_property
+    def _counter_files(self) -> dict[str, str]:
+        """The files ``counters`` reads, by what they count (paths made once: it runs per request)."""
+        if self.support.version == "v2":
+            folder = self.support.bases["memory"] / self.name
+            return {"cpu": str(folder / "cpu.stat"), "memory": str(folder / "memory.events"),
+                    "pids": str(folder / "pids.events")}
+        files: dict[str, str] = {}
+        for what, controller, name in (("memory", "memory", "memory.oom_control"), ("pids", "pids", "pids.events"),
+                                       ("cpu", "cpuacct", "cpuacct.usage")):
+            if (folder := self._dir(controller)) is not None:
+                files[what] = str(folder / name)
+        return files
 
     @property
     def counts_cpu(self) -> bool:
@@ -284,30 +300,31 @@ class WorkerCgroup:
 
     # ----------------------------------------------------------------- kill and remove
 
-    def kill_all(self, timeout: float = 3.0) -> bool:
-        """SIGKILL every process in the cgroup; True once it is empty."""
-        if not self.pids():
+    def kill_all(self, timeout: float = 3.0, *, keep: frozenset[int] = frozenset()) -> bool:
+        """SIGKILL every process in the cgroup but those in ``keep``; True once only those are left.
+
+        The cgroup is frozen while the kills go out (v1 freezer, v2 ``cgroup.freeze``), so a
+        process cannot fork its way past them; ``keep`` (a warm worker and bubblewrap) is frozen
+        and thawed with the rest, untouched.
+        """
+        if not set(self.pids()) - keep:
             return True
-        v2_kill = self.support.bases["memory"] / self.name / "cgroup.kill" if self.support.version == "v2" else None
-        if v2_kill is not None and v2_kill.exists():
+        base = self.support.bases["memory"] / self.name if self.support.version == "v2" else None
+        if base is not None and not keep and (base / "cgroup.kill").exists():
             try:
-                _write(v2_kill, "1")
+                _write(base / "cgroup.kill", "1")
             except OSError:
                 pass
-        freezer = self._dir("freezer") if self.support.version == "v1" else None
-        frozen = False
-        if freezer is not None:
-            try:
-                _write(freezer / "freezer.state", "FROZEN")
-                frozen = True
-                end = time.monotonic() + 0.5
-                while _read(freezer / "freezer.state").strip() != "FROZEN" and time.monotonic() < end:
-                    time.sleep(0.005)
-            except OSError:
-                frozen = False
+        if base is not None:
+            freeze, frozen_value, thawed_value = base / "cgroup.freeze", "1", "0"
+        elif (folder := self._dir("freezer")) is not None:
+            freeze, frozen_value, thawed_value = folder / "freezer.state", "FROZEN", "THAWED"
+        else:
+            freeze = None
         deadline = time.monotonic() + timeout
         while True:
-            pids = self.pids()
+            frozen = freeze is not None and self._freeze(freeze, frozen_value)
+            pids = [pid for pid in self.pids() if pid not in keep]
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -315,15 +332,26 @@ class WorkerCgroup:
                     pass
             if frozen:
                 try:
-                    _write(freezer / "freezer.state", "THAWED")  # type: ignore[operator]
+                    _write(freeze, thawed_value)  # type: ignore[arg-type]
                 except OSError:
                     pass
-                frozen = False
             if not pids:
                 return True
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
+
+    def _freeze(self, control: Path, value: str) -> bool:
+        """Freeze the cgroup and wait (briefly) until it is; False if this kernel would not."""
+        try:
+            _write(control, value)
+            if control.name == "freezer.state":
+                end = time.monotonic() + 0.5
+                while _read(control).strip() != "FROZEN" and time.monotonic() < end:
+                    time.sleep(0.005)
+            return True
+        except OSError:
+            return False
 
     def remove(self, timeout: float = 3.0) -> bool:
         """Remove the cgroup folders (after ``kill_all``); True when all are gone."""

@@ -20,7 +20,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
-__all__ = ["UnsafeWorkerFile", "read_worker_file", "remove_tree"]
+__all__ = ["UnsafeWorkerFile", "read_worker_file", "remove_tree", "empty_folder"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
@@ -140,6 +140,18 @@ def remove_tree(path: Path) -> None:
         _remove_entry(parent_fd, path.name, info.st_dev)
     finally:
         os.close(parent_fd)
+
+
+def empty_folder(path: Path) -> None:
+    """Delete everything inside the folder ``path`` (kept itself: a mount point or a bind mount's source),
+    with the same care as ``remove_tree``; ``path`` must be a real folder, not a link."""
+    fd = os.open(path, _DIR_FLAGS)
+    try:
+        device = os.fstat(fd).st_dev
+        for name in os.listdir(fd):
+            _remove_entry(fd, name, device)
+    finally:
+        os.close(fd)
 
 
 def _remove_entry(parent_fd: int, name: str, device: int) -> None:

@@ -29,13 +29,16 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.sandbox import cgroups
 from grader.sandbox.base import Backend, Launch, SandboxSpec, allocate_uid, preexec_for
 from grader.sandbox.cgroups import LimitCounters, WorkerCgroup
 from grader.sandbox.limits import Limits
 from grader.worker.protocol import ProtocolError
+
+if TYPE_CHECKING:
+    from grader.sandbox.zygote import ForkedChild, Zygote
 
 __all__ = ["WorkerProcess", "OutputCapture", "ChannelClosed", "ChannelTimeout", "describe_exit", "Confinement",
            "CHANNEL_BROKEN_EXIT"]
@@ -97,17 +100,18 @@ class Confinement:
     """How one confined process is started and ended: the backend's launch plus a cgroup."""
 
     def __init__(self, backend: Backend, spec: SandboxSpec, argv: list[str] | None = None,
-                 channel: tuple[int, int] | None = None):
+                 channel: tuple[int, int] | None = None, *, helper_processes: int | None = None):
         if backend.drops_privileges and spec.uid is None:
             spec = dataclasses.replace(spec, uid=allocate_uid())
         self.backend = backend
         self.spec = spec
         backend.prepare_workspace(spec)
         support = cgroups.detect()
+        helpers = backend.helper_processes if helper_processes is None else helper_processes
         self.cgroup: WorkerCgroup | None = None
         if support.version != "none":
             try:
-                self.cgroup = WorkerCgroup(support, spec.limits, helper_processes=backend.helper_processes)
+                self.cgroup = WorkerCgroup(support, spec.limits, helper_processes=helpers)
             except OSError:
                 self.cgroup = None
         try:
@@ -121,7 +125,7 @@ class Confinement:
             raise
         if self.cgroup is not None and (support.version == "v2" or support.has("pids")):
             # the cgroup counts the tree exactly (and says so); RLIMIT_NPROC stays as a looser backstop
-            backstop = spec.limits.processes + backend.helper_processes + 8
+            backstop = spec.limits.processes + helpers + 8
             rlimits = {**self.launch.rlimits, resource.RLIMIT_NPROC: (backstop, backstop)}
             self.launch = dataclasses.replace(self.launch, rlimits=rlimits)
         self.proc: subprocess.Popen | None = None
@@ -187,7 +191,9 @@ class Confinement:
 class WorkerProcess:
     """One running worker: spawn, exchange frames with deadlines, watch limits, kill, explain its exit."""
 
-    def __init__(self, backend: Backend, spec: SandboxSpec):
+    def __init__(self, backend: Backend, spec: SandboxSpec, *, zygote: "Zygote | None" = None):
+        """Start a worker for ``spec``: a fresh one, or one forked by ``zygote`` (which copies
+        ``spec.workspace`` into its own workspace; ``self.spec.workspace`` then names that one)."""
         self.backend = backend
         limits = spec.limits
         self.output = OutputCapture(limits.output_kb * 1024)
@@ -200,11 +206,19 @@ class WorkerProcess:
         req_r, self._req_w = os.pipe()
         self._rep_r, rep_w = os.pipe()
         try:
-            self.confinement = Confinement(backend, spec, channel=(req_r, rep_w))
-            self.spec = self.confinement.spec
             self.started = time.monotonic()
-            self._proc = self.confinement.start(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE, pass_fds=(req_r, rep_w))
+            if zygote is not None:
+                from grader.sandbox.zygote import ChildConfinement
+
+                self.spec = dataclasses.replace(spec, workspace=zygote.workspace, disk_capped=True)
+                child = ChildConfinement(zygote, self.spec)
+                self.confinement: Confinement | ChildConfinement = child
+                self._proc: subprocess.Popen | ForkedChild = child.start_child(spec.workspace, req_r, rep_w)
+            else:
+                self.confinement = Confinement(backend, spec, channel=(req_r, rep_w))
+                self.spec = self.confinement.spec
+                self._proc = self.confinement.start(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE, pass_fds=(req_r, rep_w))
         except BaseException:
             for fd in (self._req_w, self._rep_r):
                 os.close(fd)
@@ -424,8 +438,8 @@ def describe_exit(code: int | None, memory: str, cpu_s: int, file_mb: int) -> st
     return f"the worker exited early with status {code} (the code called exit or os._exit)"
 
 
-def spawn(backend: Backend, spec: SandboxSpec) -> WorkerProcess:
-    return WorkerProcess(backend, spec)
+def spawn(backend: Backend, spec: SandboxSpec, *, zygote: "Zygote | None" = None) -> WorkerProcess:
+    return WorkerProcess(backend, spec, zygote=zygote)
 
 
 def workspace_of(process: WorkerProcess) -> Path:

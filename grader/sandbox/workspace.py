@@ -27,9 +27,9 @@ from pathlib import Path
 from grader.sandbox.files import remove_tree
 from grader.sandbox.limits import Limits
 
-__all__ = ["WorkerWorkspace", "tmpfs_unavailable_reason"]
+__all__ = ["WorkerWorkspace", "tmpfs_unavailable_reason", "remount_tmpfs"]
 
-_MS_NOSUID, _MS_NODEV = 2, 4
+_MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 2, 4, 32
 _MNT_DETACH = 2
 
 
@@ -40,6 +40,15 @@ def _libc():  # type: ignore[no-untyped-def]
 def _mount_tmpfs(target: Path, size_bytes: int, inodes: int) -> None:
     data = f"size={size_bytes},nr_inodes={inodes},mode=0755".encode()
     if _libc().mount(b"tmpfs", str(target).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, data) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def remount_tmpfs(target: Path, size_bytes: int, inodes: int) -> None:
+    """Change the caps of a tmpfs mounted by ``_mount_tmpfs`` (a warm worker's, between submissions)."""
+    data = f"size={size_bytes},nr_inodes={inodes}".encode()
+    flags = _MS_REMOUNT | _MS_NOSUID | _MS_NODEV
+    if _libc().mount(b"tmpfs", str(target).encode(), b"tmpfs", flags, data) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
 
@@ -82,8 +91,8 @@ class WorkerWorkspace:
         mounted = False
         if tmpfs_unavailable_reason() is None:
             # the copy itself needs room too: intake caps it, and the cap is for what the worker adds
-            used = _tree_bytes(source)
-            _mount_tmpfs(root, limits.disk_mb * 1024 * 1024 + used, limits.files + _tree_entries(source) + 8)
+            used = cls.bytes_needed(source)
+            _mount_tmpfs(root, limits.disk_mb * 1024 * 1024 + used, limits.files + cls.entries(source) + 8)
             mounted = True
         workspace = cls(root, mounted)
         try:
@@ -94,6 +103,32 @@ class WorkerWorkspace:
             raise
         return workspace
 
+    @classmethod
+    def create_empty(cls, root: Path, limits: Limits) -> WorkerWorkspace:
+        """An empty workspace on a mounted tmpfs (a warm worker's; ``remount_tmpfs`` resizes it per submission)."""
+        root.mkdir(mode=0o755)
+        try:
+            _mount_tmpfs(root, limits.disk_mb * 1024 * 1024, limits.files + 8)
+        except OSError:
+            root.rmdir()
+            raise
+        workspace = cls(root, mounted=True)
+        try:
+            workspace.path.mkdir(mode=0o755)
+        except BaseException:
+            workspace.remove()
+            raise
+        return workspace
+
+    @staticmethod
+    def bytes_needed(source: Path) -> int:
+        """Room a copy of ``source`` takes on the tmpfs (file sizes plus a block per entry)."""
+        return sum(p.lstat().st_size for p in source.rglob("*") if not p.is_dir()) + 4096 * _tree_entries(source)
+
+    @staticmethod
+    def entries(source: Path) -> int:
+        return _tree_entries(source)
+
     def remove(self) -> None:
         if self.mounted:
             try:
@@ -102,10 +137,6 @@ class WorkerWorkspace:
                 pass
             self.mounted = False
         remove_tree(self.root)
-
-
-def _tree_bytes(path: Path) -> int:
-    return sum(p.lstat().st_size for p in path.rglob("*") if not p.is_dir()) + 4096 * _tree_entries(path)
 
 
 def _tree_entries(path: Path) -> int:

@@ -328,19 +328,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preload", default="", help="modules to import before serving, e.g. torch,numpy")
     args = parser.parse_args(argv)
 
-    workspace = os.getcwd()
-    sys.path.insert(0, workspace)
-    sys.dont_write_bytecode = True
-    _hook.threads = args.threads
-    sys.meta_path.insert(0, _hook)
+    install_import_hook(args.threads)
     for name in filter(None, args.preload.split(",")):
         if name in ("torch", "numpy"):
             _importable(name)
+    serve_channel(args.fd_in, args.fd_out, os.getcwd())
+
+
+def install_import_hook(threads: int) -> None:
+    """Seed numpy and torch, and set torch's threads, whenever they are imported (see ``_ImportHook``)."""
+    sys.dont_write_bytecode = True
+    _hook.threads = threads
+    if _hook not in sys.meta_path:
+        sys.meta_path.insert(0, _hook)
+
+
+def serve_channel(fd_in: int, fd_out: int, workspace: str) -> None:
+    """Answer requests on the channel until it ends, with the student's code importable from ``workspace``."""
+    sys.path.insert(0, workspace)
     # Keep the channel off the low fds a student's code would naturally touch.
-    fd_in = os.dup(args.fd_in)
-    fd_out = os.dup(args.fd_out)
-    os.close(args.fd_in)
-    os.close(args.fd_out)
+    fd_in, fd_out, old = os.dup(fd_in), os.dup(fd_out), (fd_in, fd_out)
+    for fd in old:
+        os.close(fd)
     os.set_inheritable(fd_in, False)
     os.set_inheritable(fd_out, False)
     _Server(fd_in, fd_out, workspace).serve()
