@@ -130,6 +130,8 @@ class BatchReport:
     jobs_reason: str = ""
     not_submissions: list[tuple[str, str]] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: why warm workers could not be used (grading went on with fresh ones), as the workers said
+    warm_problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -438,6 +440,9 @@ def _execute(leaders: list[_Task], journal: Journal, rubric, fingerprint: Finger
                     if answer.get("worker_died") and task.attempts < 2 and not interrupts.count:
                         pending.appendleft(task)  # once more, on a fresh worker
                         continue
+                    problem = answer.get("warm_problem")
+                    if isinstance(problem, str) and problem[:300] not in report.warm_problems:
+                        report.warm_problems.append(problem[:300])
                     for record in _commit_answer(journal, task, answer, rubric, fingerprint, options):
                         view = class_view({record.key: record}, manual)[0]
                         write_student_outputs(view, out_dir)

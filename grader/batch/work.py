@@ -12,7 +12,8 @@ task::
 
 answer::
 
-    {"key": "alice", "result": "<SubmissionResult JSON>", "worker_s": 8.1, "host": "node-3:4242"}
+    {"key": "alice", "result": "<SubmissionResult JSON>", "worker_s": 8.1, "host": "node-3:4242",
+     "warm_problem": "..."}                           # only when warm workers were asked for and failed
     {"key": "alice", "error": "<traceback>", ...}     # the grader failed outside the pipeline
 
 ``regrade_items`` grades only those items and keeps the others from ``previous`` (a stage
@@ -42,14 +43,17 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"key": task["key"], "host": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         with tempfile.TemporaryDirectory(prefix="grader-batch-task-") as scratch:
-            answer["result"] = _grade(task, Path(scratch))
+            answer["result"], warm_problem = _grade(task, Path(scratch))
+        if warm_problem:
+            answer["warm_problem"] = warm_problem
     except Exception:  # noqa: BLE001 - the parent turns it into a flagged grader error
         answer["error"] = traceback.format_exc()
     answer["worker_s"] = round(time.monotonic() - start, 3)
     return answer
 
 
-def _grade(task: dict[str, Any], scratch: Path) -> str:
+def _grade(task: dict[str, Any], scratch: Path) -> tuple[str, str | None]:
+    """The result's JSON, and why warm workers were not used when they were asked for."""
     from grader.pipeline import DEFAULT_STAGES, required_files, run_pipeline
     from grader.results.models import SubmissionResult
 
@@ -72,7 +76,8 @@ def _grade(task: dict[str, Any], scratch: Path) -> str:
     result = run_pipeline(path, rubric=rubric, tests_dir=paths.tests_dir, backend=backend, stages=stages)
     if isinstance(submission, dict) and submission.get("name"):
         result = result.model_copy(update={"submission": submission["name"]})
-    return result.model_dump_json()
+    gave_up = task.get("warm") and getattr(backend, "warm", None) is False
+    return result.model_dump_json(), backend.warm_problem if gave_up else None
 
 
 def _keep_previous(previous: Any, regrade: frozenset[str]):  # type: ignore[no-untyped-def]

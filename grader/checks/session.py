@@ -129,7 +129,7 @@ def preload_for(workspace: Path, *, max_bytes: int = 2 * 1024 * 1024, budget: in
 
 
 class _WarmWorkspace:
-    """A warm sandbox's workspace as the session sees it: readable, emptied by the zygote, not by us."""
+    """A warm sandbox's workspace as the session sees it: readable; the sandbox empties it, not the session."""
 
     def __init__(self, path: Path):
         self.path = path

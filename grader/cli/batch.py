@@ -193,6 +193,9 @@ def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-de
     console.print(table)
     for name, why in report.not_submissions:
         err.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
+    for problem in report.warm_problems:
+        err.print(f"[yellow]warm workers not used[/] by a pool worker ({problem}); it graded with a fresh "
+                  "sandboxed Python per worker instead (slower, same grades)", highlight=False)
     for name, path in report.outputs.items():
         console.print(f"{name}: {path}", highlight=False)
 

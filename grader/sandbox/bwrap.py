@@ -20,8 +20,6 @@ import shutil
 from pathlib import Path
 
 from grader.sandbox import seccomp
-from grader.sandbox.limits import Limits
-from grader.sandbox.zygote import Zygote, ZygoteUnavailable, warm_unavailable_reason
 from grader.sandbox.base import (
     WORKER_PACKAGE_DIR,
     Backend,
@@ -32,6 +30,8 @@ from grader.sandbox.base import (
     refuse_forbidden,
     worker_rlimits,
 )
+from grader.sandbox.limits import Limits
+from grader.sandbox.zygote import Zygote, ZygoteUnavailable, warm_unavailable_reason
 
 __all__ = ["BwrapBackend"]
 

@@ -99,7 +99,7 @@ class Zygote:
         self.busy = False
         self.dirty = False
         self.closed = False
-        #: why it was discarded, for the batch's closing table (None while it works)
+        #: why a fork failed and it was discarded (None while it works)
         self.problem: str | None = None
         self._lock = threading.Lock()
         self._output = bytearray()
