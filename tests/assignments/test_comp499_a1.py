@@ -72,13 +72,13 @@ def test_template_earns_zero_without_a_crash(tmp_path):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v[0] for v in VARIANTS])
-def test_wrong_notebook_loses_exactly_its_points(variant, reference_result, tmp_path):
+def test_wrong_notebook_loses_exactly_its_points(variant, reference_result, tmp_path, warm_backend):
     """Every automatic item not listed keeps the reference's full marks; each listed one scores
     exactly its expected points and says why."""
     name, substitutions, expected = variant
     submission = tmp_path / NOTEBOOK
     submission.write_text(apply((PATHS.reference_dir / NOTEBOOK).read_text(), substitutions))
-    result = grade(submission, assignment=ASSIGNMENT)
+    result = grade(submission, assignment=ASSIGNMENT, backend=warm_backend)
     assert result.outcome is Outcome.GRADED, result.reason
     full = {i.id: i.max_points for i in reference_result.items if i.id in AUTOMATIC_ITEMS}
     got = {i.id: i.points for i in result.items if i.id in AUTOMATIC_ITEMS}

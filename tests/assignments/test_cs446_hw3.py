@@ -20,6 +20,7 @@ import pytest
 from grader.api import grade, validate
 from grader.assignments import assignment_paths
 from grader.results.models import Outcome
+from grader.sandbox import Backend
 from tests.assignments.cs446_hw3_variants import (
     ASSIGNMENT,
     AUTOMATIC_ITEMS,
@@ -32,9 +33,9 @@ PATHS = assignment_paths(ASSIGNMENT)
 pytestmark = pytest.mark.slow
 
 
-def _grade_items(submission: Path, items: frozenset[str]):
+def _grade_items(submission: Path, items: frozenset[str], backend: Backend | None = None):
     """Grade ``submission`` on these items only (the rest are not run at all)."""
-    return grade(submission, assignment=ASSIGNMENT, only=sorted(items))
+    return grade(submission, assignment=ASSIGNMENT, only=sorted(items), backend=backend)
 
 
 def _copy_reference(tmp_path: Path) -> Path:
@@ -97,21 +98,22 @@ def _check_losses(result, loses, label):
 
 
 @pytest.mark.parametrize("variant", SINGLE, ids=[v.id for v in SINGLE])
-def test_variant_loses_exactly_its_items(variant, tmp_path):
+def test_variant_loses_exactly_its_items(variant, tmp_path, warm_backend):
     submission = _copy_reference(tmp_path)
     _apply_all(submission, [variant])
-    _check_losses(_grade_items(submission, variant.graded), variant.loses, f"{variant.id} ({variant.why})")
+    _check_losses(_grade_items(submission, variant.graded, warm_backend), variant.loses,
+                  f"{variant.id} ({variant.why})")
 
 
 @pytest.mark.parametrize("group", sorted(groups()))
-def test_grouped_variants_lose_exactly_their_items(group, tmp_path):
+def test_grouped_variants_lose_exactly_their_items(group, tmp_path, warm_backend):
     """One grade per group of variants (``groups()`` says why that proves each)."""
     variants = groups()[group]
     items = [item for v in variants for item in v.loses]
     assert len(items) == len(set(items)), f"group {group}: two variants lose the same item"
     submission = _copy_reference(tmp_path)
     _apply_all(submission, variants)
-    result = _grade_items(submission, frozenset().union(*(v.graded for v in variants)))
+    result = _grade_items(submission, frozenset().union(*(v.graded for v in variants)), warm_backend)
     _check_losses(result, set(items), f"group {group} ({', '.join(v.id for v in variants)})")
     if group == "tiers":
         points = {i.id: i.points for i in result.items if i.id in TIER_POINTS}

@@ -20,6 +20,7 @@ import torch
 from grader.api import grade, load_assignment, validate
 from grader.results.models import Outcome, SubmissionResult
 from grader.rubric.schema import ManualCheck
+from grader.sandbox import Backend
 from tests.assignments.ee150_ps3_variants import ASSIGNMENT, VARIANTS, Variant, apply
 
 PATHS, RUBRIC = load_assignment(ASSIGNMENT)
@@ -34,9 +35,9 @@ def submission_copy(tmp_path: Path) -> Path:
     return target
 
 
-def grade_items(submission: Path, items: tuple[str, ...]) -> SubmissionResult:
+def grade_items(submission: Path, items: tuple[str, ...], backend: Backend | None = None) -> SubmissionResult:
     """Grade ``submission`` on a subset of the rubric's items (the rest are not run at all)."""
-    return grade(submission, assignment=ASSIGNMENT, only=items)
+    return grade(submission, assignment=ASSIGNMENT, only=items, backend=backend)
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +63,14 @@ def test_reference_report_has_curves_and_filters(validation):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
-def test_wrong_variant_loses_exactly_its_items(variant: Variant, tmp_path):
+def test_wrong_variant_loses_exactly_its_items(variant: Variant, tmp_path, warm_backend):
     submission = submission_copy(tmp_path)
     if variant.substitutions:
         target = submission / variant.file
         target.write_text(apply(variant, target.read_text()))
     if variant.copy:
         shutil.copyfile(submission / variant.copy[0], submission / variant.copy[1])
-    result = grade_items(submission, variant.items)
+    result = grade_items(submission, variant.items, warm_backend)
     assert result.outcome is Outcome.GRADED, result.reason
     lost = {i.id for i in result.items if i.points < i.max_points}
     table = {i.id: f"{i.points:g}/{i.max_points:g}: {' | '.join(i.messages)[:400]}" for i in result.items}

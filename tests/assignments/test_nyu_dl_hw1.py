@@ -28,12 +28,12 @@ def test_validate_reference_full_template_zero():
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
-def test_wrong_variant_loses_exactly_its_items(variant, tmp_path):
+def test_wrong_variant_loses_exactly_its_items(variant, tmp_path, warm_backend):
     submission = tmp_path / "submission"
     shutil.copytree(PATHS.reference_dir, submission, ignore=shutil.ignore_patterns("__pycache__", ".benchmarks"))
     target = submission / variant.file
     target.write_text(apply(variant, target.read_text()))
-    result = grade(submission, assignment=ASSIGNMENT)
+    result = grade(submission, assignment=ASSIGNMENT, backend=warm_backend)
     assert result.outcome is Outcome.GRADED, result.reason
     lost = {i.id for i in result.items if i.id in AUTOMATIC_ITEMS and i.points < i.max_points}
     table = {i.id: f"{i.points:g}/{i.max_points:g}: {' | '.join(i.messages)[:300]}" for i in result.items}
