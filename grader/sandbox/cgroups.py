@@ -229,27 +229,44 @@ class WorkerCgroup:
         memory = (limits.memory_mb + limits.disk_mb) * 1024 * 1024
         processes = limits.processes + helpers
         cpus = limits.threads + 1
+        self._set_memory(memory)
         if self.support.version == "v2":
             folder = self.dirs[0]
-            _write(folder / "memory.max", str(memory))
             if (folder / "memory.swap.max").exists():
                 _write(folder / "memory.swap.max", "0")
             _write(folder / "pids.max", str(processes))
             if (folder / "cpu.max").exists():
                 _write(folder / "cpu.max", f"{cpus * 100_000} 100000")
             return
-        if (folder := self._dir("memory")) is not None:
-            _write(folder / "memory.limit_in_bytes", str(memory))
-            if (folder / "memory.memsw.limit_in_bytes").exists():
-                try:
-                    _write(folder / "memory.memsw.limit_in_bytes", str(memory))
-                except OSError:
-                    pass
         if (folder := self._dir("pids")) is not None:
             _write(folder / "pids.max", str(processes))
         if (folder := self._dir("cpu")) is not None and (folder / "cpu.cfs_quota_us").exists():
             _write(folder / "cpu.cfs_period_us", "100000")
             _write(folder / "cpu.cfs_quota_us", str(cpus * 100_000))
+
+    def _set_memory(self, memory: int) -> None:
+        if self.support.version == "v2":
+            _write(self.dirs[0] / "memory.max", str(memory))
+            return
+        if (folder := self._dir("memory")) is None:
+            return
+        swap = folder / "memory.memsw.limit_in_bytes"
+        current = int(_read(folder / "memory.limit_in_bytes").strip() or 0)
+        # memory+swap may never be below memory alone: raise it first, lower it last
+        order = [swap, folder / "memory.limit_in_bytes"] if memory > current else [folder / "memory.limit_in_bytes",
+                                                                                   swap]
+        for path in order:
+            if path == swap and not swap.exists():
+                continue
+            try:
+                _write(path, str(memory))
+            except OSError:
+                if path != swap:
+                    raise
+
+    def add_memory(self, extra: int) -> None:
+        """Raise the tree's memory limit by ``extra`` bytes (a warm worker's own imports, not the student's)."""
+        self._set_memory((self.limits.memory_mb + self.limits.disk_mb) * 1024 * 1024 + extra)
 
     def procs_files(self) -> tuple[str, ...]:
         """The ``cgroup.procs`` files a new process writes its pid into (see ``preexec_for``)."""

@@ -1,7 +1,7 @@
 """Warm workers: one sandbox that imports torch once and forks a fresh worker per submission.
 
-Starting a worker costs a sandboxed Python and ``import torch`` (about 2.5 CPU-seconds
-here), more than the hidden tests of a small homework spend. A batch's pool worker
+Starting a worker costs a sandboxed Python and ``import torch`` (2.8 CPU-seconds here),
+close to what the hidden tests of a small homework spend. A batch's pool worker
 therefore keeps one **zygote** (``graderworker.zygote``) per set of limits and datasets:
 a worker started by the ``bwrap`` backend exactly like a fresh one (namespaces, seccomp,
 its own uid, a cgroup), whose only job is to fork a child per worker the grading asks for.
@@ -26,8 +26,9 @@ What keeps one submission out of the next (SECURITY.md, "Warm workers"):
   fresh, the slow way, which is also what happens where warm workers cannot be had
   (not root, no cgroup, no freezer, no tmpfs mount).
 
-Counters are per child (the cgroup's CPU time, out-of-memory kills and refused forks
-since the fork), so limits and reports read as for a fresh worker.
+Limits and counters are per child: its own ``RLIMIT_CPU``, ``RLIMIT_AS`` of ``memory_mb``
+over the address space it inherited, the memory cgroup raised by the zygote's resident size,
+and the cgroup's CPU time, out-of-memory kills and refused forks counted since the fork.
 """
 
 from __future__ import annotations
@@ -115,9 +116,11 @@ class Zygote:
                     "--control", str(child_end.fileno()), "--threads", str(limits.threads)]
             self.confinement = Confinement(backend, spec, argv=argv,
                                            helper_processes=backend.helper_processes + 1)
-            # the zygote's own CPU limit would grow with every submission: each child sets its own
+            # the zygote's CPU time would grow with every submission, and its imports take address space
+            # that is not the student's: each child sets both limits for itself
             unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
-            rlimits = {**self.confinement.launch.rlimits, resource.RLIMIT_CPU: unlimited}
+            rlimits = {**self.confinement.launch.rlimits, resource.RLIMIT_CPU: unlimited,
+                       resource.RLIMIT_AS: unlimited}
             self.confinement.launch = dataclasses.replace(self.confinement.launch, rlimits=rlimits)
             self._proc = self.confinement.start(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                                 stderr=subprocess.STDOUT, pass_fds=(child_end.fileno(),))
@@ -139,6 +142,8 @@ class Zygote:
             self.keep = frozenset(cgroup.pids())
             if len(self.keep) != 3 or self._proc.pid not in self.keep:
                 raise ZygoteUnavailable(f"the warm worker's sandbox has {len(self.keep)} processes, not 3")
+            # what the zygote holds in memory (torch) is not the student's: the tree keeps its full limit
+            cgroup.add_memory(self._resident_bytes())
         except BaseException:
             self.close()
             raise
@@ -169,7 +174,8 @@ class Zygote:
                 cgroup = self.confinement.cgroup
                 assert cgroup is not None
                 baseline = cgroup.counters()
-                command = {"type": "fork", "cpu_s": self.limits.cpu_s, "threads": self.limits.threads}
+                command = {"type": "fork", "cpu_s": self.limits.cpu_s, "memory_mb": self.limits.memory_mb,
+                           "threads": self.limits.threads}
                 socket.send_fds(self._control, [json.dumps(command).encode()], [req_r, rep_w, out_w, err_w])
             finally:
                 os.close(out_w)
@@ -228,6 +234,13 @@ class Zygote:
             if nspid and nspid[0] == str(ZYGOTE_PID):
                 return pid
         raise ZygoteUnavailable("the warm worker's process is gone")
+
+    def _resident_bytes(self) -> int:
+        """The zygote's resident memory (``VmRSS``), rounded up to 16 MiB."""
+        status = Path(f"/proc/{self._zygote_host_pid()}/status").read_text()
+        kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        step = 16 * 1024 * 1024
+        return -(-kib * 1024 // step) * step
 
     def _fill(self, source: Path) -> None:
         used = WorkerWorkspace.bytes_needed(source)

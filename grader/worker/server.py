@@ -126,6 +126,8 @@ class _Server:
         self._ids: dict[int, int] = {}  # id(obj) -> handle id, so one object keeps one handle
         self._next = 1
         self.notebook: Any = None  # a notebook.NotebookKernel once ``nb_start`` came
+        #: only this process talks on the channel (not a process the student's code forked)
+        self.pid = os.getpid()
 
     # ----------------------------------------------------------------- handles
 
@@ -219,6 +221,11 @@ class _Server:
                 reply = {"type": "result", "id": request_id, "value": value}
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt from student code included
                 reply = self._error(request_id, exc)
+            if os.getpid() != self.pid:
+                # a child the student's code forked came back out of it (returned or raised): it
+                # must neither answer for the worker nor read its next request
+                _flush_streams()
+                os._exit(0)
             _flush_streams()
             self._reply(reply)
 

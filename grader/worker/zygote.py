@@ -6,8 +6,9 @@ non-dumpable (no process of its uid may read its memory or its ``/proc`` entries
 waits on its control socket (``SOCK_SEQPACKET``, one JSON message a packet). Commands:
 
 ``fork``   with four fds (SCM_RIGHTS): request pipe, reply pipe, stdout, stderr. Forks a
-           child that becomes a worker on them (its own session, its CPU limit, the
-           control socket closed) and answers ``{"type": "forked", "pid"}``; when that
+           child that becomes a worker on them (its own session, its CPU limit, an address
+           space limit of ``memory_mb`` over what the zygote already maps, the control socket
+           closed) and answers ``{"type": "forked", "pid"}``; when that
            child exits, ``{"type": "exited", "status"}`` (a ``subprocess`` return code).
 ``reset``  after the trusted side killed every leftover process and emptied the
            workspace and ``/tmp``: remove the System V IPC objects the last submission
@@ -95,6 +96,10 @@ def _fork(control: socket.socket, libc: ctypes.CDLL, command: dict, fds: list[in
             os.close(err_w)
             cpu_s = int(command["cpu_s"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
+            # the address space the zygote's imports hold is not the student's: they get memory_mb on top,
+            # as a fresh worker does over its own (small) start
+            address_space = int(command["memory_mb"]) * 1024 * 1024 + _address_space()
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             os.chdir(_WORKSPACE)
             install_import_hook(int(command.get("threads", 1)))
             torch = sys.modules.get("torch")
@@ -119,6 +124,15 @@ def _fork(control: socket.socket, libc: ctypes.CDLL, command: dict, fds: list[in
             continue
     code = -os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)
     _send(control, {"type": "exited", "status": code})
+
+
+def _address_space() -> int:
+    """This process's mapped address space in bytes (``VmSize``)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _reset(libc: ctypes.CDLL) -> dict:

@@ -67,3 +67,21 @@ def test_output_flood_is_capped(grade_files):
     one = item(result, "1.1")
     assert one.points == 2
     assert len(one.output) <= 20_000 and "dropped" in one.output
+
+
+FORKED_CHILD_RAISES = calc_with("""    import os
+    pid = os.fork()
+    if pid == 0:
+        raise ValueError("the forked child unwinds into the worker")  # or returns: the same
+    os.waitpid(pid, 0)
+    return a + b""")
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+def test_a_process_the_code_forked_never_answers_for_the_worker(grade_files, backend):
+    """A child the student's code forked that comes back out of the call (raising or returning) runs
+    the worker's loop in its copy: it must exit there, not reply or read the next request."""
+    result = grade_files({"calc.py": FORKED_CHILD_RAISES, "answers.md": "because"}, backend=backend)
+    assert result.outcome is Outcome.GRADED
+    assert [i.points for i in result.items] == [2, 2, 1, 0], [i.messages for i in result.items]
+    assert "never made" not in "\n".join(m for i in result.items for m in i.messages)

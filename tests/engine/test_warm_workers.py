@@ -13,7 +13,7 @@ import os
 import pytest
 
 from grader.checks.proxy import StudentProxy
-from grader.checks.session import WorkerDied, WorkerSession
+from grader.checks.session import StudentCodeError, WorkerDied, WorkerSession
 from grader.sandbox import BwrapBackend, Limits, backend_problem
 from grader.sandbox.zygote import ZYGOTE_PID, warm_unavailable_reason
 
@@ -36,6 +36,9 @@ def spin(seconds):
 
 def leave(code):
     os._exit(code)
+
+def allocate(mib):
+    return len(b"\x01" * (mib * 2**20))
 
 def write(name, text):
     with open(name, "w") as f:
@@ -118,6 +121,17 @@ def test_the_cpu_limit_counts_only_the_child(warm_backend, open_session):
     assert student.mod.spin(1) == "done"
     with pytest.raises(WorkerDied, match="more than 3 s of CPU time|used up its 3 s of CPU time"):
         student.mod.spin(10)
+    session.close()
+
+
+def test_the_memory_limit_is_the_students_not_shared_with_the_zygotes_torch(warm_backend, open_session):
+    """The child's address-space limit is ``memory_mb`` over what the zygote already maps (torch, ~0.6 GB),
+    as a fresh worker's is over its own small start: 500 MiB fit in 768, 900 MiB do not."""
+    session, student = open_session({"mod.py": PROBE}, Limits(wall_s=120, call_s=30, memory_mb=768))
+    assert student.mod.who()["ppid"] == ZYGOTE_PID
+    assert student.mod.allocate(500) == 500 * 2**20
+    with pytest.raises(StudentCodeError, match="MemoryError"):
+        student.mod.allocate(900)
     session.close()
 
 

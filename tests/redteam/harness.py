@@ -17,7 +17,8 @@ A case is a folder ``corpus/<family>/<case>/`` holding a submission (its files, 
     pending = "notebooks"                         # optional: kept ready for a feature to come
     needs = "cgroup"                              # optional: skipped where the host has no cgroup
     [limits]                                      # optional overrides of the rubric's limits
-    [bwrap] / [rlimit] / [docker]                 # per-backend overrides of the keys above, and:
+    [bwrap] / [rlimit] / [docker]                 # per-backend overrides of the keys above (``bwrap-warm``
+                                                  #   uses [bwrap]), and:
     known = true | "same-uid"                     #   the backend cannot stop it (always / when the
                                                   #   worker runs as the grader's own uid)
     leak = "secret" | "shadow" | "tcp" | "udp" | "unix" | "canary" | "process" | "neighbour" | "reported"
@@ -293,12 +294,39 @@ def materialize(case: Case, dest: Path, host: Host) -> Path:
     return submission
 
 
+#: the corpus variant graded by ONE warm bwrap backend: each case forked from the zygote the previous one used
+WARM = "bwrap-warm"
+_warm_backend: Any = None
+
+
+def shared_warm_backend() -> Any:
+    """The warm ``BwrapBackend`` every ``bwrap-warm`` grading of this test session shares."""
+    global _warm_backend
+    if _warm_backend is None:
+        from grader.sandbox.bwrap import BwrapBackend
+
+        _warm_backend = BwrapBackend(forbidden_roots=(PROJECT,), warm=True)
+    return _warm_backend
+
+
+def close_shared_warm_backend() -> None:
+    global _warm_backend
+    if _warm_backend is not None:
+        _warm_backend.close()
+        _warm_backend = None
+
+
+def expectation_backend(backend: str) -> str:
+    """The ``expect.toml`` section (and baseline) a backend variant uses: warm bwrap is held to bwrap's."""
+    return "bwrap" if backend == WARM else backend
+
+
 def grade_submission(submission: Path, *, assignment: str, backend: str,
                      limits: dict[str, Any] | None = None) -> SubmissionResult:
     rubric = load_rubric(PROJECT / "rubrics" / assignment / "rubric.yaml")
     if limits:
         rubric = rubric.model_copy(update={"limits": rubric.limits.model_copy(update=limits)})
-    chosen = choose_backend(backend, forbidden_roots=(PROJECT,))
+    chosen = shared_warm_backend() if backend == WARM else choose_backend(backend, forbidden_roots=(PROJECT,))
     return run_pipeline(submission, rubric=rubric, tests_dir=PROJECT / "rubrics" / assignment / "tests",
                         backend=chosen)
 
@@ -375,7 +403,7 @@ def check_case(case: Case, backend: str, host: Host, baseline: Any, tmp_path: Pa
     from grader.results.models import Outcome
 
     same_uid = backend == "rlimit" and not choose_backend("rlimit").drops_privileges
-    expect = case.expectation(backend, worker_same_uid=same_uid)
+    expect = case.expectation(expectation_backend(backend), worker_same_uid=same_uid)
     host.reset_canary()
     submission = materialize(case, tmp_path, host)
     before = host.snapshot()
@@ -409,7 +437,7 @@ def check_case(case: Case, backend: str, host: Host, baseline: Any, tmp_path: Pa
         assert matches(expect.message, text), f"{case.id}: message /{expect.message}/ not in:\n{summary}"
         if expect.output:
             assert matches(expect.output, failed.output), f"{case.id}: output /{expect.output}/ not in:\n{summary}"
-    reference = baseline(case.assignment, backend)
+    reference = baseline(case.assignment, expectation_backend(backend))
     for item_id in expect.intact:
         assert item_of(result, item_id).points == item_of(reference, item_id).points, \
             f"{case.id}: item {item_id} should score as the reference does (grading goes on)\n{summary}"

@@ -3,25 +3,44 @@
 Under ``bwrap`` every case must be contained. Under ``rlimit`` the cases it cannot
 stop are marked ``known`` in their ``expect.toml`` and asserted as holes (the leak they
 name must show), so a regression, or a fix, in either direction fails this test.
+``bwrap-warm`` grades every case again through one shared warm backend (each case forked
+from the sandbox the previous hostile case used), held to ``bwrap``'s expectations.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from grader.sandbox import cgroups
-from tests.redteam.harness import FAMILIES, Case, check_case, load_cases
+from grader.sandbox import backend_problem, cgroups
+from grader.sandbox.zygote import warm_unavailable_reason
+from tests.redteam.harness import (FAMILIES, WARM, Case, check_case, close_shared_warm_backend, load_cases,
+                                   shared_warm_backend)
 
 CASES = load_cases()
 BACKENDS = ("bwrap", "rlimit")
+#: ``bwrap-warm``: every case forked from ONE warm sandbox, right after another hostile case
+VARIANTS = (*BACKENDS, WARM)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.fixture(scope="module", autouse=True)
+def _close_warm_backend():  # type: ignore[no-untyped-def]
+    yield
+    close_shared_warm_backend()
+
+
+@pytest.mark.parametrize("backend", VARIANTS)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case: Case, backend: str, host, baseline, tmp_path):  # type: ignore[no-untyped-def]
     if case.needs == "cgroup" and cgroups.detect().version == "none":
         pytest.skip(f"{case.id} needs a cgroup, which this host does not give: {cgroups.detect().reason}")
+    if backend == WARM:
+        reason = backend_problem("bwrap") or warm_unavailable_reason()
+        if reason:
+            pytest.skip(f"warm workers are unavailable here: {reason}")
     check_case(case, backend, host, baseline, tmp_path)
+    if backend == WARM and not case.pending:
+        warm = shared_warm_backend()
+        assert warm.warm, f"{case.id} turned warm workers off for the whole run: {warm.warm_problem}"
 
 
 def test_the_corpus_covers_every_family_with_enough_cases():
