@@ -19,8 +19,8 @@ What keeps one submission out of the next (SECURITY.md, "Warm workers"):
   the zygote is SIGKILLed with the cgroup frozen (a process that double-forked or
   called ``setsid`` is still in the cgroup), until none is left; the workspace and the
   sandbox's ``/tmp`` are emptied from outside, as root, without following links; the
-  zygote removes System V IPC objects and confirms ``/tmp`` is empty. The only other
-  writable places (``/dev/shm`` and ``/dev`` are root's) do not exist.
+  zygote removes System V IPC objects and confirms ``/tmp`` is empty. There is no other
+  writable place (``/dev`` and ``/dev/shm`` belong to root);
 - if any step fails or times out, or the zygote died, stopped or answered oddly, it is
   discarded (the cgroup killed whole, the mount removed) and the next worker starts
   fresh, the slow way, which is also what happens where warm workers cannot be had
