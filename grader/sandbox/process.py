@@ -46,6 +46,10 @@ __all__ = ["WorkerProcess", "OutputCapture", "ChannelClosed", "ChannelTimeout", 
 _LEN_BYTES = 4
 _MONITOR_INTERVAL_S = 0.1
 _DISK_CHECK_EVERY_S = 1.0
+_PIPE_CHUNK = 1 << 16
+#: at most what a pipe can hold (1 MiB, Linux's default pipe-max-size): a worker that keeps
+#: printing cannot keep ``settle_output`` reading
+_SETTLE_READS = 16
 #: the worker exits with this status when its channel to the grader breaks (see graderworker.server)
 CHANNEL_BROKEN_EXIT = 86
 
@@ -226,9 +230,13 @@ class WorkerProcess:
         finally:
             os.close(req_r)
             os.close(rep_w)
+        # one lock per output pipe, held while a chunk goes from the pipe into the capture
+        self._pipes = {stream.fileno(): threading.Lock() for stream in (self._proc.stdout, self._proc.stderr)}
+        for fd in self._pipes:
+            os.set_blocking(fd, False)
         self._threads = [
-            threading.Thread(target=self._drain, args=(stream,), daemon=True, name="worker-drain")
-            for stream in (self._proc.stdout, self._proc.stderr)
+            threading.Thread(target=self._drain, args=(fd,), daemon=True, name="worker-drain")
+            for fd in self._pipes
         ]
         self._threads.append(threading.Thread(target=self._monitor, daemon=True, name="worker-monitor"))
         for thread in self._threads:
@@ -256,7 +264,20 @@ class WorkerProcess:
         if length > self._max_reply:
             raise ProtocolError(f"the worker sent a {length}-byte message; the cap is {self._max_reply} bytes "
                                 f"({self.limits.message_mb} MiB)")
-        return self._read_exact(length, deadline)
+        payload = self._read_exact(length, deadline)
+        self.settle_output()
+        return payload
+
+    def settle_output(self) -> None:
+        """Move into the capture what the worker wrote before its reply, which the drain threads
+        may not have read yet: a test's output slice must hold everything that test printed."""
+        for fd, lock in self._pipes.items():
+            with lock:
+                for _ in range(_SETTLE_READS):
+                    chunk = _read_ready(fd)
+                    if not chunk:
+                        break
+                    self._take(chunk)
 
     def _read_exact(self, n: int, deadline: float) -> bytes:
         chunks: list[bytes] = []
@@ -283,15 +304,25 @@ class WorkerProcess:
         if not any(ready):
             raise ChannelTimeout()
 
-    def _drain(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def _drain(self, fd: int) -> None:
+        lock = self._pipes[fd]
         try:
-            for chunk in iter(lambda: stream.read1(1 << 16), b""):
-                self.output.feed(chunk)
-                if self.output.total > self._max_output and self.killed_reason is None:
-                    self._terminate(f"the worker printed more than {self.limits.output_max_mb} MiB to "
-                                    "stdout/stderr; it was stopped")
+            while True:
+                select.select([fd], [], [])
+                with lock:
+                    chunk = _read_ready(fd)
+                    if chunk == b"":
+                        return
+                    if chunk is not None:
+                        self._take(chunk)
         except (OSError, ValueError):
             pass
+
+    def _take(self, chunk: bytes) -> None:
+        self.output.feed(chunk)
+        if self.output.total > self._max_output and self.killed_reason is None:
+            self._terminate(f"the worker printed more than {self.limits.output_max_mb} MiB to "
+                            "stdout/stderr; it was stopped")
 
     def _monitor(self) -> None:
         """Watch what rlimits cannot: CPU of the whole tree and, without a tmpfs cap, the workspace."""
@@ -403,6 +434,16 @@ class WorkerProcess:
             return (f"the worker ran out of the {limits.describe_memory()} memory limit "
                     "(all its processes together) and was stopped")
         return describe_exit(code, limits.describe_memory(), limits.cpu_s, limits.file_size_mb)
+
+
+def _read_ready(fd: int) -> bytes | None:
+    """What a non-blocking pipe holds now: bytes, ``b""`` at its end, None when it is empty."""
+    try:
+        return os.read(fd, _PIPE_CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError:  # closed under us: nothing more will come
+        return b""
 
 
 def _signal_of(code: int | None) -> int | None:
