@@ -23,7 +23,8 @@ every submission still gets fresh sandboxed workers from the engine. A worker
   with SIGKILL takes its workers with it;
 - turns SIGTERM into ``KeyboardInterrupt``, so the engine's ``finally`` blocks close the
   sandboxes it started (kill the tree, remove the cgroup); if that takes more than ten
-  seconds, it kills its children's process groups and exits. bubblewrap runs with
+  seconds, it kills its children's process groups and everything in its cgroups (thawed,
+  should the engine have been stopped with one frozen) and exits. bubblewrap runs with
   ``--die-with-parent`` as a last resort.
 
 Tasks and answers travel as JSON bytes over a socket pair (``Connection.send_bytes``), never

@@ -71,8 +71,8 @@ def _close(module: Any) -> None:
     if callable(close):
         try:
             close()
-        except Exception:  # noqa: BLE001 - exiting anyway; _kill_children still stops the sandboxes
-            pass
+        except BaseException:  # noqa: BLE001 - SIGTERM's KeyboardInterrupt included: exiting anyway,
+            pass               # and _kill_children must still run after it
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -98,7 +98,15 @@ def _set_parent_death_signal(sig: int) -> None:
 
 
 def _kill_children() -> None:
-    """SIGKILL the process group of every direct child (each sandbox runs in its own session)."""
+    """SIGKILL the process group of every direct child (each sandbox runs in its own session),
+    and everything in this worker's cgroups, thawed: the engine may have been stopped between
+    freezing a sandbox's cgroup and thawing it, and a frozen process ignores even SIGKILL."""
+    try:
+        from grader.sandbox.cgroups import release_cgroups_of
+
+        release_cgroups_of(os.getpid())
+    except Exception:  # noqa: BLE001 - a last resort: the kills below still go out
+        pass
     for pid in children_of(os.getpid()):
         for kill in (os.killpg, os.kill):
             try:

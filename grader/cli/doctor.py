@@ -114,7 +114,7 @@ def doctor(
         console.print(f"docker sandbox (--sandbox docker): NOT available ({docker['problem']})", highlight=False)
     if report["leftover_cgroups"]:
         console.print(f"[yellow]{len(report['leftover_cgroups'])} cgroups of crashed grading runs are left[/]: "
-                      + ", ".join(report["leftover_cgroups"][:5]) + " (remove them with rmdir)", highlight=False)
+                      + ", ".join(report["leftover_cgroups"][:5]) + " (the next grading run removes them)", highlight=False)
     console.print(f"Grading here uses the [bold]{report['default_backend']}[/] sandbox.", highlight=False)
     warm = report["warm_workers"]
     if report["default_backend"] == "bwrap":

@@ -32,11 +32,13 @@ from pathlib import Path
 
 from grader.sandbox.limits import Limits
 
-__all__ = ["CgroupSupport", "WorkerCgroup", "LimitCounters", "detect"]
+__all__ = ["CgroupSupport", "WorkerCgroup", "LimitCounters", "detect", "leftover_cgroups", "release_cgroups_of",
+           "sweep_leftover_cgroups"]
 
 _V1_CONTROLLERS = ("memory", "pids", "cpuacct", "cpu", "freezer")
 _names = itertools.count(1)
 _names_lock = threading.Lock()
+_swept = False
 
 
 @dataclass(frozen=True)
@@ -201,8 +203,12 @@ class WorkerCgroup:
     def __init__(self, support: CgroupSupport, limits: Limits, *, helper_processes: int = 0):
         self.support = support
         self.limits = limits
+        global _swept
         with _names_lock:
             self.name = f"grader-{os.getpid()}-{next(_names)}"
+            first, _swept = not _swept, True
+        if first:  # what a crashed grading run left (a SIGKILL while its cgroup was frozen, say)
+            sweep_leftover_cgroups()
         bases = sorted(set(support.bases.values()) if support.version == "v2" else support.bases.values())
         self.dirs: list[Path] = []
         try:
@@ -340,35 +346,35 @@ class WorkerCgroup:
             freeze = None
         deadline = time.monotonic() + timeout
         while True:
-            frozen = freeze is not None and self._freeze(freeze, frozen_value)
-            pids = [pid for pid in self.pids() if pid not in keep]
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if frozen:
-                try:
-                    _write(freeze, thawed_value)  # type: ignore[arg-type]
-                except OSError:
-                    pass
+            try:
+                if freeze is not None:
+                    self._freeze(freeze, frozen_value)
+                pids = [pid for pid in self.pids() if pid not in keep]
+                _kill(pids)
+            finally:
+                # always thawed, even when an exception (Ctrl-C, a pool worker's SIGTERM) lands
+                # mid-way, while freezing included: a frozen process never dies, not even of SIGKILL
+                if freeze is not None:
+                    try:
+                        _write(freeze, thawed_value)
+                    except OSError:
+                        pass
             if not pids:
                 return True
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
 
-    def _freeze(self, control: Path, value: str) -> bool:
-        """Freeze the cgroup and wait (briefly) until it is; False if this kernel would not."""
+    def _freeze(self, control: Path, value: str) -> None:
+        """Freeze the cgroup and wait (briefly) until it is (if this kernel would not, the kills still go out)."""
         try:
             _write(control, value)
-            if control.name == "freezer.state":
-                end = time.monotonic() + 0.5
-                while _read(control).strip() != "FROZEN" and time.monotonic() < end:
-                    time.sleep(0.005)
-            return True
         except OSError:
-            return False
+            return
+        if control.name == "freezer.state":
+            end = time.monotonic() + 0.5
+            while _read(control).strip() != "FROZEN" and time.monotonic() < end:
+                time.sleep(0.005)
 
     def remove(self, timeout: float = 3.0) -> bool:
         """Remove the cgroup folders (after ``kill_all``); True when all are gone."""
@@ -388,6 +394,58 @@ class WorkerCgroup:
             time.sleep(0.02)
         self.dirs = remaining
         return not remaining
+
+
+def release_cgroups_of(owner: int) -> int:
+    """Kill every process in the worker cgroups of grading process ``owner`` and thaw them.
+
+    The last resort of a process that exits without closing its sandboxes (a batch's pool
+    worker past its grace time), and the sweep of a crashed one's: a cgroup frozen when its
+    owner died would otherwise keep its processes forever. Returns how many were killed.
+    """
+    folders = _cgroups_of(owner)
+    pids = {int(token) for folder in folders for token in _read(folder / "cgroup.procs").split() if token.isdigit()}
+    _kill(sorted(pids))
+    for folder in folders:
+        for control, thawed in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+            if (folder / control).exists():
+                try:
+                    _write(folder / control, thawed)
+                except OSError:
+                    pass
+    return len(pids)
+
+
+def sweep_leftover_cgroups() -> None:
+    """Kill, thaw and remove the worker cgroups of grading processes that no longer exist."""
+    owners = {int(folder.name.split("-")[1]) for folder in leftover_cgroups()}
+    for owner in owners:
+        release_cgroups_of(owner)
+    deadline = time.monotonic() + 1.0
+    left = leftover_cgroups()
+    while left and time.monotonic() < deadline:
+        for folder in left:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        left = leftover_cgroups()
+        if left:
+            time.sleep(0.02)
+
+
+def _cgroups_of(owner: int) -> list[Path]:
+    support = detect()
+    return sorted(folder for base in set(support.bases.values()) for folder in base.glob(f"grader-{owner}-*")
+                  if folder.is_dir())
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def leftover_cgroups() -> list[Path]:

@@ -133,6 +133,18 @@ def alive(pids: set[int]) -> set[int]:
     return out
 
 
+def describe(pids: set[int]) -> str:
+    """Each pid's command line, for a failure message that says which processes survived."""
+    lines = []
+    for pid in sorted(pids):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            cmdline = "(gone)"
+        lines.append(f"{pid}: {cmdline[:200]}")
+    return "\n".join(lines)
+
+
 def wait_gone(pids: set[int], timeout: float = 30.0) -> set[int]:
     deadline = time.monotonic() + timeout
     left = alive(pids)
@@ -142,4 +154,4 @@ def wait_gone(pids: set[int], timeout: float = 30.0) -> set[int]:
     return left
 
 
-__all__ = ["TOY_ROOT", "FAKE_FUNCTION", "HOSTILE_NAME", "toy_class", "fake_grade", "gradebook", "descendants", "alive", "wait_gone"]
+__all__ = ["TOY_ROOT", "FAKE_FUNCTION", "HOSTILE_NAME", "toy_class", "fake_grade", "gradebook", "descendants", "alive", "describe", "wait_gone"]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch.helpers import descendants, wait_gone
+from tests.batch.helpers import describe, descendants, wait_gone
 from tests.batch.nyu_mix import TEST_KINDS, build_class, check_result
 from tests.batch.test_outputs import CHROMIUM, dump_and_screenshot
 
@@ -114,7 +114,8 @@ def test_sigkill_at_a_random_point_then_resume_equals_an_uninterrupted_run(grade
     proc.wait()
     done = len(list((out / "journal").glob("*.json")))
     assert done < STUDENTS, f"seed {seed}: finished before the kill"
-    assert not wait_gone(family, timeout=30), f"seed {seed}: processes survived the kill"
+    survivors = wait_gone(family, timeout=30)
+    assert not survivors, f"seed {seed}: processes survived the kill:\n{describe(survivors)}"
     resumed = _batch(subs, out)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert f"{done} already done" in resumed.stdout

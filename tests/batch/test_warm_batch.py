@@ -55,9 +55,9 @@ def test_warm_and_fresh_workers_give_byte_identical_gradebooks_and_leave_nothing
     assert (tmp_path / "warm" / "gradebook.csv").read_bytes() == (tmp_path / "fresh" / "gradebook.csv").read_bytes()
     for run, parent in (("warm", "PARENT=2"), ("fresh", "PARENT=1")):
         result = (tmp_path / run / "students" / "t99" / "result.json").read_text()
-        assert parent in result, f"the {run} run's worker was not started as expected"
+        assert parent in result, f"the {run} run's worker was not started as expected: {result}"
     assert _zygote_folders() == before_folders, "a pool worker left its warm sandbox's workspace behind"
-    assert set(cgroups.leftover_cgroups()) == before_cgroups, "a pool worker left its warm sandbox's cgroup behind"
+    assert not set(cgroups.leftover_cgroups()) - before_cgroups, "a pool worker left its warm sandbox's cgroup behind"
     mounts = Path("/proc/self/mountinfo").read_text()
     assert "grader-zygote-" not in mounts
 

@@ -95,6 +95,120 @@ def test_memory_of_the_tree_is_counted_and_named(tmp_path, backend):
     assert not _ours()
 
 
+def _freezer(folder_name: str) -> Path | None:
+    if SUPPORT.version == "v2":
+        return SUPPORT.bases["memory"] / folder_name / "cgroup.freeze"
+    base = SUPPORT.bases.get("freezer")
+    return base / folder_name / "freezer.state" if base is not None else None
+
+
+def _sleeper_in(procs_files: list[Path]) -> subprocess.Popen:
+    def enter() -> None:
+        for path in procs_files:
+            with open(path, "w") as f:
+                f.write(str(os.getpid()))
+
+    return subprocess.Popen(["sleep", "300"], preexec_fn=enter, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _frozen(control: Path) -> bool:
+    return control.read_text().strip() in ("1", "FROZEN", "FREEZING")
+
+
+NEEDS_FREEZER = pytest.mark.skipif(SUPPORT.version == "none" or _freezer("x") is None,
+                                   reason="needs a cgroup freezer")
+
+
+@NEEDS_FREEZER
+@pytest.mark.parametrize("moment", ["while freezing", "while killing"])
+def test_a_kill_interrupted_mid_way_still_thaws_the_cgroup(monkeypatch, moment):
+    """Ctrl-C (or a batch worker's SIGTERM) between freezing and thawing must not leave a
+    frozen sandbox behind: frozen processes ignore SIGKILL, so nothing would ever end them."""
+    from grader.sandbox import cgroups
+
+    group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
+    proc = _sleeper_in(group.procs_files())
+    control = _freezer(group.name)
+    real_kill = os.kill
+
+    def interrupted_kill(pid: int, sig: int) -> None:
+        if pid == proc.pid:
+            assert _frozen(control), "the kills should go out while the cgroup is frozen"
+            raise KeyboardInterrupt
+        real_kill(pid, sig)
+
+    def interrupted_freeze(self: WorkerCgroup, path: Path, value: str) -> None:
+        path.write_text(value)  # frozen, and the signal lands before the wait for it is over
+        raise KeyboardInterrupt
+
+    try:
+        if moment == "while killing":
+            monkeypatch.setattr(cgroups.os, "kill", interrupted_kill)
+        else:
+            monkeypatch.setattr(WorkerCgroup, "_freeze", interrupted_freeze)
+        with pytest.raises(KeyboardInterrupt):
+            group.kill_all()
+        monkeypatch.undo()
+        assert not _frozen(control)
+    finally:
+        monkeypatch.undo()
+        group.kill_all()
+        proc.wait(timeout=10)
+        assert group.remove()
+
+
+@NEEDS_FREEZER
+def test_a_frozen_cgroup_of_a_dead_grading_process_is_killed_and_removed_by_the_next_one():
+    """A grading process SIGKILLed while a sandbox was frozen: the next run's first cgroup sweeps it."""
+    from grader.sandbox import cgroups
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    name = f"grader-{dead.pid}-1"
+    folders = [base / name for base in dict.fromkeys(SUPPORT.bases.values())]
+    for folder in folders:
+        folder.mkdir()
+    proc = _sleeper_in([folder / "cgroup.procs" for folder in folders])
+    try:
+        control = _freezer(name)
+        control.write_text("1" if SUPPORT.version == "v2" else "FROZEN")
+        deadline = time.monotonic() + 5
+        while not _frozen(control) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _frozen(control)
+        assert any(folder.name == name for folder in leftover_cgroups())
+        cgroups.sweep_leftover_cgroups()
+        assert proc.wait(timeout=10) == -9
+        assert not any(folder.exists() for folder in folders)
+    finally:
+        proc.kill()
+        for folder in folders:
+            if folder.exists():
+                cgroups._write(_freezer(name), "0" if SUPPORT.version == "v2" else "THAWED")
+                time.sleep(0.2)
+                folder.rmdir()
+
+
+@NEEDS_FREEZER
+def test_a_pool_worker_last_resort_ends_its_frozen_sandboxes():
+    """What ``grader.batch.poolworker`` does when its grace time is over: its cgroups' processes
+    are killed and thawed, so they die even if the engine was stopped with the cgroup frozen."""
+    from grader.sandbox.cgroups import release_cgroups_of
+
+    group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
+    proc = _sleeper_in(group.procs_files())
+    control = _freezer(group.name)
+    try:
+        control.write_text("1" if SUPPORT.version == "v2" else "FROZEN")
+        assert release_cgroups_of(os.getpid()) == 1
+        assert proc.wait(timeout=10) == -9
+        assert not _frozen(control)
+    finally:
+        group.kill_all()
+        assert group.remove()
+
+
 @NEEDS_CGROUP
 def test_nothing_is_left_behind_after_grading():
     assert not _ours()
