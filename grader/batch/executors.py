@@ -21,6 +21,8 @@ every submission still gets fresh sandboxed workers from the engine. A worker
   decides what stops;
 - asks the kernel for SIGTERM when the parent dies (``PR_SET_PDEATHSIG``): a batch killed
   with SIGKILL takes its workers with it;
+- runs its own torch (and MKL, OpenBLAS) on one thread: it is one slot of the machine, and
+  idle threads spinning per core would slow the sandboxes down;
 - turns SIGTERM into ``KeyboardInterrupt``, so the engine's ``finally`` blocks close the
   sandboxes it started (kill the tree, remove the cgroup); if that takes more than ten
   seconds, it kills its children's process groups and everything in its cgroups (thawed,
@@ -58,6 +60,8 @@ __all__ = ["Executor", "LocalPool", "RayExecutor", "ExecutorUnavailable", "make_
 EXECUTORS = ("local", "ray")
 GRADE_FUNCTION = "grader.batch.work:grade_task"
 _TERM_GRACE_S = 12.0
+#: thread pools a pool worker's libraries size from the environment (torch's OpenMP, MKL, OpenBLAS)
+_TRUSTED_SIDE_THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -144,6 +148,11 @@ class LocalPool(Executor):
         # the parent's import path, so a worker finds what the parent found (a test's grade function)
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(os.path.abspath(p or os.curdir) for p in sys.path
                                                           if os.path.isdir(p or os.curdir)))
+        # a worker is one slot of the machine, and its torch (the trusted side: comparisons, seeds)
+        # mostly waits for the sandbox: with a thread per core, the idle threads of N workers spin
+        # on the cores the sandboxes need (2 CPUs, 24 nyu-dl-hw1 submissions: a quarter less wall and CPU).
+        # The sandbox's own thread count comes from the rubric's limits, not from this.
+        env.update({name: "1" for name in _TRUSTED_SIDE_THREADS})
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "grader.batch.poolworker", "--fd", str(theirs.fileno()),

@@ -54,6 +54,14 @@ def toy_class(dest: Path, students: int, *, distinct: bool = True, answers: bool
     return expected
 
 
+def trusted_side_threads(task: dict) -> dict:
+    """A pool worker's answer with the thread counts its own libraries were given."""
+    import torch
+
+    return {"key": task["key"], "torch_threads": torch.get_num_threads(),
+            "env": {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
+
+
 def fake_grade(task: dict) -> dict:
     import grader.pipeline as pipeline
     from grader.batch.work import grade_task

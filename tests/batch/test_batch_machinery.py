@@ -230,6 +230,28 @@ def test_a_worker_that_dies_once_is_replaced_and_its_submission_retried(tmp_path
     assert gradebook(out)["t00"]["status"] == "graded"
 
 
+def test_pool_workers_run_their_own_torch_on_one_thread():
+    """Each worker is one slot: its trusted-side torch must not spin a thread per core on the
+    cores the sandboxes compute on (the sandboxes' threads come from the rubric's limits)."""
+    from grader.batch.executors import LocalPool
+
+    pool = LocalPool(2, function="tests.batch.helpers:trusted_side_threads")
+    pool.start()
+    answers: list[dict] = []
+    try:
+        for key in ("a", "b"):
+            pool.submit({"key": key})
+        deadline = time.monotonic() + 120
+        while len(answers) < 2 and time.monotonic() < deadline:
+            answers += pool.poll(1.0)
+    finally:
+        pool.close()
+    assert sorted(a["key"] for a in answers) == ["a", "b"]
+    for answer in answers:
+        assert answer["torch_threads"] == 1, answer
+        assert answer["env"] == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}, answer
+
+
 def test_default_jobs_follow_cores_and_the_rubric_memory_limit():
     jobs, reason = default_jobs(Limits(memory_mb=4096))
     assert 1 <= jobs <= (os.cpu_count() or 1)
