@@ -306,9 +306,11 @@ class WorkerProcess:
 
     def _drain(self, fd: int) -> None:
         lock = self._pipes[fd]
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(fd, select.POLLIN)
         try:
             while True:
-                select.select([fd], [], [])
+                poller.poll()
                 with lock:
                     chunk = _read_ready(fd)
                     if chunk == b"":
