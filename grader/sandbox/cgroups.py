@@ -38,7 +38,6 @@ __all__ = ["CgroupSupport", "WorkerCgroup", "LimitCounters", "detect", "leftover
 _V1_CONTROLLERS = ("memory", "pids", "cpuacct", "cpu", "freezer")
 _names = itertools.count(1)
 _names_lock = threading.Lock()
-_swept = False
 
 
 @dataclass(frozen=True)
@@ -203,12 +202,9 @@ class WorkerCgroup:
     def __init__(self, support: CgroupSupport, limits: Limits, *, helper_processes: int = 0):
         self.support = support
         self.limits = limits
-        global _swept
         with _names_lock:
             self.name = f"grader-{os.getpid()}-{next(_names)}"
-            first, _swept = not _swept, True
-        if first:  # what a crashed grading run left (a SIGKILL while its cgroup was frozen, say)
-            sweep_leftover_cgroups()
+        _sweep_once()
         bases = sorted(set(support.bases.values()) if support.version == "v2" else support.bases.values())
         self.dirs: list[Path] = []
         try:
@@ -338,43 +334,24 @@ class WorkerCgroup:
                 _write(base / "cgroup.kill", "1")
             except OSError:
                 pass
-        if base is not None:
-            freeze, frozen_value, thawed_value = base / "cgroup.freeze", "1", "0"
-        elif (folder := self._dir("freezer")) is not None:
-            freeze, frozen_value, thawed_value = folder / "freezer.state", "FROZEN", "THAWED"
-        else:
-            freeze = None
+        freezer = _freezer(self.support, self.name)
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if freeze is not None:
-                    self._freeze(freeze, frozen_value)
+                if freezer is not None:
+                    freezer.freeze()
                 pids = [pid for pid in self.pids() if pid not in keep]
                 _kill(pids)
             finally:
                 # always thawed, even when an exception (Ctrl-C, a pool worker's SIGTERM) lands
                 # mid-way, while freezing included: a frozen process never dies, not even of SIGKILL
-                if freeze is not None:
-                    try:
-                        _write(freeze, thawed_value)
-                    except OSError:
-                        pass
+                if freezer is not None:
+                    freezer.thaw()
             if not pids:
                 return True
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-
-    def _freeze(self, control: Path, value: str) -> None:
-        """Freeze the cgroup and wait (briefly) until it is (if this kernel would not, the kills still go out)."""
-        try:
-            _write(control, value)
-        except OSError:
-            return
-        if control.name == "freezer.state":
-            end = time.monotonic() + 0.5
-            while _read(control).strip() != "FROZEN" and time.monotonic() < end:
-                time.sleep(0.005)
 
     def remove(self, timeout: float = 3.0) -> bool:
         """Remove the cgroup folders (after ``kill_all``); True when all are gone."""
@@ -403,35 +380,73 @@ def release_cgroups_of(owner: int) -> int:
     worker past its grace time), and the sweep of a crashed one's: a cgroup frozen when its
     owner died would otherwise keep its processes forever. Returns how many were killed.
     """
+    support = detect()
     folders = _cgroups_of(owner)
     pids = {int(token) for folder in folders for token in _read(folder / "cgroup.procs").split() if token.isdigit()}
     _kill(sorted(pids))
-    for folder in folders:
-        for control, thawed in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
-            if (folder / control).exists():
-                try:
-                    _write(folder / control, thawed)
-                except OSError:
-                    pass
+    for name in {folder.name for folder in folders}:
+        if (freezer := _freezer(support, name)) is not None:
+            freezer.thaw()
     return len(pids)
 
 
 def sweep_leftover_cgroups() -> None:
     """Kill, thaw and remove the worker cgroups of grading processes that no longer exist."""
-    owners = {int(folder.name.split("-")[1]) for folder in leftover_cgroups()}
-    for owner in owners:
-        release_cgroups_of(owner)
-    deadline = time.monotonic() + 1.0
     left = leftover_cgroups()
-    while left and time.monotonic() < deadline:
+    if not left:
+        return
+    killed = sum(release_cgroups_of(owner) for owner in {int(folder.name.split("-")[1]) for folder in left})
+    # the killed need a moment to leave their cgroups; a folder that cannot go otherwise is not waited for
+    deadline = time.monotonic() + (1.0 if killed else 0.0)
+    while True:
         for folder in left:
             try:
                 folder.rmdir()
             except OSError:
                 pass
         left = leftover_cgroups()
-        if left:
-            time.sleep(0.02)
+        if not left or time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
+
+
+@dataclass(frozen=True)
+class _Freezer:
+    """The freeze control of one worker cgroup (v2 ``cgroup.freeze``, v1 ``freezer.state``)."""
+
+    control: Path
+    frozen: str
+    thawed: str
+
+    def freeze(self) -> None:
+        """Freeze the cgroup and wait (briefly) until it is (if this kernel would not, the kills still go out)."""
+        try:
+            _write(self.control, self.frozen)
+        except OSError:
+            return
+        if self.control.name == "freezer.state":
+            end = time.monotonic() + 0.5
+            while _read(self.control).strip() != "FROZEN" and time.monotonic() < end:
+                time.sleep(0.005)
+
+    def thaw(self) -> None:
+        try:
+            _write(self.control, self.thawed)
+        except OSError:
+            pass
+
+
+def _freezer(support: CgroupSupport, name: str) -> _Freezer | None:
+    if support.version == "v2":
+        return _Freezer(support.bases["memory"] / name / "cgroup.freeze", "1", "0")
+    base = support.bases.get("freezer")
+    return _Freezer(base / name / "freezer.state", "FROZEN", "THAWED") if base is not None else None
+
+
+@lru_cache(maxsize=1)
+def _sweep_once() -> None:
+    """What crashed grading runs left (a SIGKILL while a cgroup was frozen, say), once per process."""
+    sweep_leftover_cgroups()
 
 
 def _cgroups_of(owner: int) -> list[Path]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,17 @@ NEEDS_CGROUP = pytest.mark.skipif(SUPPORT.version == "none", reason=f"no cgroup 
 
 def _ours() -> list[Path]:
     return [child for base in set(SUPPORT.bases.values()) for child in base.glob(f"grader-{os.getpid()}-*")]
+
+
+def _started_in(procs_files: list[Path], argv: list[str] | None = None) -> subprocess.Popen:
+    """``argv`` (a long sleep by default) started inside a cgroup: it joins between fork and exec."""
+    def enter() -> None:
+        for path in procs_files:
+            with open(path, "w") as f:
+                f.write(str(os.getpid()))
+
+    return subprocess.Popen(argv or ["sleep", "300"], preexec_fn=enter, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def test_detection_names_a_version_and_says_why():
@@ -52,16 +64,7 @@ def test_limits_are_written_for_the_whole_tree():
 @NEEDS_CGROUP
 def test_kill_all_takes_the_whole_tree_even_new_sessions():
     group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
-    procs = group.procs_files()
-
-    def enter() -> None:
-        for path in procs:
-            with open(path, "w") as f:
-                f.write(str(os.getpid()))
-
-    proc = subprocess.Popen(
-        ["sh", "-c", "setsid sleep 300 & (sleep 300 &) ; sleep 300"], preexec_fn=enter,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _started_in(group.procs_files(), ["sh", "-c", "setsid sleep 300 & (sleep 300 &) ; sleep 300"])
     try:
         deadline = time.monotonic() + 10
         while len(group.pids()) < 4 and time.monotonic() < deadline:
@@ -95,25 +98,15 @@ def test_memory_of_the_tree_is_counted_and_named(tmp_path, backend):
     assert not _ours()
 
 
-def _freezer(folder_name: str) -> Path | None:
-    if SUPPORT.version == "v2":
-        return SUPPORT.bases["memory"] / folder_name / "cgroup.freeze"
-    base = SUPPORT.bases.get("freezer")
-    return base / folder_name / "freezer.state" if base is not None else None
+def _freezer(name: str) -> Any:
+    """The cgroup's freeze control, as the kills use it."""
+    from grader.sandbox.cgroups import _freezer as freezer_of
+
+    return freezer_of(SUPPORT, name)
 
 
-def _sleeper_in(procs_files: list[Path]) -> subprocess.Popen:
-    def enter() -> None:
-        for path in procs_files:
-            with open(path, "w") as f:
-                f.write(str(os.getpid()))
-
-    return subprocess.Popen(["sleep", "300"], preexec_fn=enter, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
-def _frozen(control: Path) -> bool:
-    return control.read_text().strip() in ("1", "FROZEN", "FREEZING")
+def _frozen(freezer: Any) -> bool:
+    return freezer.control.read_text().strip() in ("1", "FROZEN", "FREEZING")
 
 
 NEEDS_FREEZER = pytest.mark.skipif(SUPPORT.version == "none" or _freezer("x") is None,
@@ -128,29 +121,29 @@ def test_a_kill_interrupted_mid_way_still_thaws_the_cgroup(monkeypatch, moment):
     from grader.sandbox import cgroups
 
     group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
-    proc = _sleeper_in(group.procs_files())
-    control = _freezer(group.name)
+    proc = _started_in(group.procs_files())
+    freezer = _freezer(group.name)
     real_kill = os.kill
 
     def interrupted_kill(pid: int, sig: int) -> None:
         if pid == proc.pid:
-            assert _frozen(control), "the kills should go out while the cgroup is frozen"
+            assert _frozen(freezer), "the kills should go out while the cgroup is frozen"
             raise KeyboardInterrupt
         real_kill(pid, sig)
 
-    def interrupted_freeze(self: WorkerCgroup, path: Path, value: str) -> None:
-        path.write_text(value)  # frozen, and the signal lands before the wait for it is over
+    def interrupted_freeze(self) -> None:  # type: ignore[no-untyped-def]
+        self.control.write_text(self.frozen)  # frozen, and the signal lands before the wait for it is over
         raise KeyboardInterrupt
 
     try:
         if moment == "while killing":
             monkeypatch.setattr(cgroups.os, "kill", interrupted_kill)
         else:
-            monkeypatch.setattr(WorkerCgroup, "_freeze", interrupted_freeze)
+            monkeypatch.setattr(cgroups._Freezer, "freeze", interrupted_freeze)
         with pytest.raises(KeyboardInterrupt):
             group.kill_all()
         monkeypatch.undo()
-        assert not _frozen(control)
+        assert not _frozen(freezer)
     finally:
         monkeypatch.undo()
         group.kill_all()
@@ -169,23 +162,20 @@ def test_a_frozen_cgroup_of_a_dead_grading_process_is_killed_and_removed_by_the_
     folders = [base / name for base in dict.fromkeys(SUPPORT.bases.values())]
     for folder in folders:
         folder.mkdir()
-    proc = _sleeper_in([folder / "cgroup.procs" for folder in folders])
+    proc = _started_in([folder / "cgroup.procs" for folder in folders])
     try:
-        control = _freezer(name)
-        control.write_text("1" if SUPPORT.version == "v2" else "FROZEN")
-        deadline = time.monotonic() + 5
-        while not _frozen(control) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _frozen(control)
+        freezer = _freezer(name)
+        freezer.freeze()
+        assert _frozen(freezer)
         assert any(folder.name == name for folder in leftover_cgroups())
         cgroups.sweep_leftover_cgroups()
         assert proc.wait(timeout=10) == -9
         assert not any(folder.exists() for folder in folders)
     finally:
         proc.kill()
+        _freezer(name).thaw()
         for folder in folders:
             if folder.exists():
-                cgroups._write(_freezer(name), "0" if SUPPORT.version == "v2" else "THAWED")
                 time.sleep(0.2)
                 folder.rmdir()
 
@@ -197,13 +187,14 @@ def test_a_pool_worker_last_resort_ends_its_frozen_sandboxes():
     from grader.sandbox.cgroups import release_cgroups_of
 
     group = WorkerCgroup(SUPPORT, Limits(), helper_processes=0)
-    proc = _sleeper_in(group.procs_files())
-    control = _freezer(group.name)
+    proc = _started_in(group.procs_files())
+    freezer = _freezer(group.name)
     try:
-        control.write_text("1" if SUPPORT.version == "v2" else "FROZEN")
+        freezer.freeze()
+        assert _frozen(freezer)
         assert release_cgroups_of(os.getpid()) == 1
         assert proc.wait(timeout=10) == -9
-        assert not _frozen(control)
+        assert not _frozen(freezer)
     finally:
         group.kill_all()
         assert group.remove()
