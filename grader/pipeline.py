@@ -2,7 +2,7 @@
 
 ::
 
-    intake -> required_files -> read_answers -> bind_datasets -> run_notebook -> hidden_tests
+    intake -> course_layout -> required_files -> read_answers -> bind_datasets -> run_notebook -> hidden_tests
            -> constraint_checks -> manual_items -> (finalize)
 
 Each stage reads and fills a ``GradingContext``; ``DEFAULT_STAGES`` is plain data, so
@@ -32,6 +32,7 @@ from grader.datasets.errors import DatasetMissing
 from grader.datasets.paths import require as require_dataset
 from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
+from grader.intake.layout import apply_aliases, apply_provided, find_definitions, top_level_names
 from grader.notebooks.stage import NotebookState, prepare_notebook
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
@@ -57,6 +58,8 @@ class GradingContext:
     not_gradable: str = ""
     grader_error: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: what the grader did to the submission's layout (an alias renamed, a provided file replaced)
+    notes: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     clock_start: float = field(default_factory=time.monotonic)
 
@@ -78,6 +81,15 @@ def intake(ctx: GradingContext) -> None:
         ctx.not_gradable = str(exc)
 
 
+def course_layout(ctx: GradingContext) -> None:
+    """The course's file-name variants (``aliases:``) and its helper files (``provided:``)."""
+    assert ctx.workspace is not None
+    ctx.workspace, notes = apply_aliases(ctx.workspace, ctx.rubric.aliases)
+    ctx.notes.extend(notes)
+    ctx.workspace, notes = apply_provided(ctx.workspace, ctx.tests_dir.parent, ctx.rubric.provided)
+    ctx.notes.extend(notes)
+
+
 def required_files(ctx: GradingContext) -> None:
     assert ctx.workspace is not None
     present = set(ctx.workspace.files)
@@ -85,7 +97,8 @@ def required_files(ctx: GradingContext) -> None:
     for name in ctx.missing_files:
         hint = difflib.get_close_matches(name, sorted(present), n=1, cutoff=0.6)
         found = f" Did you name it {hint[0]!r}? Rename it to {name!r}." if hint else ""
-        ctx.warnings.append(f"{name} is missing from the submission.{found}")
+        elsewhere = _defined_elsewhere(ctx, name)
+        ctx.warnings.append(f"{name} is missing from the submission.{found}{elsewhere}")
     for item in ctx.rubric.items:
         needed = item.needs or (_check_file(item),)
         lost = [f for f in needed if f and f in ctx.missing_files]
@@ -185,8 +198,23 @@ def manual_items(ctx: GradingContext) -> None:
         ctx.results[item.id] = result.model_copy(update={"answer": text, "keywords": check.keywords})
 
 
+def _defined_elsewhere(ctx: GradingContext, name: str) -> str:
+    """" gradient_descent is in main.py ..." when a missing file's functions were submitted in another file."""
+    assert ctx.workspace is not None
+    reference = ctx.tests_dir.parent.parent.parent / "reference" / ctx.rubric.assignment / name
+    if not name.endswith(".py") or not reference.is_file():
+        return ""
+    wanted = top_level_names(reference.read_text(encoding="utf-8"))
+    found = find_definitions(ctx.workspace, wanted, skip=name)
+    if not found:
+        return ""
+    where = ", ".join(f"{n} in {f}" for n, f in found.items())
+    return (f" Found {where}: the grader imports them from {name}, so move them there (or rename the file "
+            f"to {name}).")
+
+
 DEFAULT_STAGES: tuple[Stage, ...] = (
-    intake, required_files, read_answers, bind_datasets, run_notebook, hidden_tests, constraint_checks, manual_items,
+    intake, course_layout, required_files, read_answers, bind_datasets, run_notebook, hidden_tests, constraint_checks, manual_items,
 )
 
 
@@ -244,6 +272,7 @@ def finalize(ctx: GradingContext) -> SubmissionResult:
         sandbox=ctx.backend.name,
         sandbox_warnings=tuple(ctx.backend.warnings()),
         warnings=tuple(ctx.warnings),
+        notes=tuple(ctx.notes),
         started_at=ctx.started_at,
         duration_s=round(time.monotonic() - ctx.clock_start, 3),
         grader_version=__version__,

@@ -42,8 +42,16 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   echo "setup: installing CPU torch 2.13.0"
   .venv/bin/pip install -q "torch==2.13.0"
 fi
-extras=""
-[ "$for_tests" = 1 ] && extras="[test,ray]"
+# The courses' starters import torchvision: the release built for torch 2.13.0, without its
+# dependencies (they would pull a CUDA torch). Its compiled operators need a CUDA torch; the
+# sandbox's graderworker.compat.torchvision_ops makes `import torchvision` work without them.
+if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('torchvision') == '0.28.0'" 2>/dev/null; then
+  echo "setup: installing torchvision 0.28.0 (for the courses' starter code)"
+  .venv/bin/pip install -q --no-deps "torchvision==0.28.0"
+fi
+# [courses]: the other packages the courses' starter code imports (docs/course-packages.md)
+extras="[courses]"
+[ "$for_tests" = 1 ] && extras="[courses,test,ray]"
 .venv/bin/pip install -q -e ".${extras}"
 
 # Datasets: on a machine without internet they come from ../shared/data (see docs/datasets.md).

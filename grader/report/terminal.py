@@ -51,6 +51,10 @@ def print_summary(
         console.print(_outcome_line(result))
     for warning in result.sandbox_warnings:
         console.print(Text.assemble(("sandbox warning: ", "yellow"), warning))
+    for warning in result.warnings:
+        console.print(Text.assemble(("note: ", "yellow"), warning))
+    for note in result.notes:
+        console.print(Text.assemble(("note: ", "cyan"), note))
     console.print(_table(result, console.width))
     console.print(_total_line(result))
     if report_path is not None:

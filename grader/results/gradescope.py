@@ -95,6 +95,8 @@ def _submission_output(result: SubmissionResult) -> str:
         noun = "point is" if pending == 1 else "points are"
         items = "item" if len(manual) == 1 else "items"
         lines.append(f"{_pts(pending)} {noun} awaiting TA grading ({len(manual)} {items}).")
+    lines.extend(result.warnings)
+    lines.extend(f"Note: {note}" for note in result.notes)
     return "\n".join(lines)
 
 

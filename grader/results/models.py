@@ -120,6 +120,9 @@ class SubmissionResult(_Frozen):
     sandbox_warnings: tuple[str, ...] = ()
     #: submission-level notes for the student (a missing or misnamed file, a worker that stopped)
     warnings: tuple[str, ...] = ()
+    #: what the grader changed in the submission's layout, as the course set it (an alias
+    #: renamed, a provided helper file used instead of the student's copy)
+    notes: tuple[str, ...] = ()
     started_at: datetime
     duration_s: float
     grader_version: str

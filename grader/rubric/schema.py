@@ -21,6 +21,7 @@ __all__ = [
     "ConstraintCheck",
     "ManualCheck",
     "NotebookSettings",
+    "ProvidedFile",
     "Check",
 ]
 
@@ -83,6 +84,17 @@ class NotebookSettings(_Strict):
     allow_errors: bool = True
 
 
+class ProvidedFile(_Strict):
+    """A helper file the course hands out: graded with the grader's own copy, whatever was submitted."""
+
+    #: where the file lives in the submission (``siren_utils.py``, ``psthree/utils.py``)
+    file: str = Field(min_length=1)
+    #: the grader's copy, relative to the rubric's folder (``provided/siren_utils.py``)
+    source: str = Field(min_length=1)
+    #: why the grader provides it, for the report ("the course provides it unchanged")
+    why: str = ""
+
+
 class SmokeRun(_Strict):
     """A quick run of a training entry point for ``grader check`` (seconds, not a real training)."""
 
@@ -133,6 +145,11 @@ class Rubric(_Strict):
     datasets: tuple[str, ...] = ()
     #: for a homework submitted as a notebook: which file, per-cell timeout, errors allowed
     notebook: NotebookSettings | None = None
+    #: other names a file had in some offering of the course (``gd.py: [sgd.py]``): a submission
+    #: holding an alias and not the file is graded with the alias renamed, and the report says so
+    aliases: dict[str, tuple[str, ...]] = {}
+    #: the course's helper files, replaced by the grader's copies before anything runs
+    provided: tuple[ProvidedFile, ...] = ()
     self_check: SelfCheck = SelfCheck()
     items: tuple[Item, ...] = Field(min_length=1)
 
@@ -143,6 +160,7 @@ class Rubric(_Strict):
         if duplicates:
             raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
         _check_datasets(self.datasets)
+        _check_aliases(self.aliases, self.required_files)
         if self.notebook is not None and self.notebook.file not in self.required_files:
             raise ValueError(f"notebook.file {self.notebook.file!r} must be one of required_files "
                              f"{list(self.required_files)}")
@@ -167,6 +185,18 @@ class Rubric(_Strict):
                 return item
         known = ", ".join(i.id for i in self.items)
         raise KeyError(f"no item {item_id!r} in rubric {self.assignment}; known: {known}")
+
+
+def _check_aliases(aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> None:
+    seen: dict[str, str] = {}
+    for name, others in aliases.items():
+        if name not in required:
+            raise ValueError(f"aliases: {name!r} is not one of required_files {list(required)}")
+        for other in others:
+            if other in required or other in seen:
+                raise ValueError(f"aliases: {other!r} cannot stand for {name!r}: it is "
+                                 + ("a required file itself" if other in required else f"already an alias of {seen[other]!r}"))
+            seen[other] = name
 
 
 def _check_datasets(names: tuple[str, ...]) -> None:
