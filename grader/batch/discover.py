@@ -4,22 +4,29 @@ Three layouts are recognised, in this order:
 
 - **Gradescope** bulk export ("Download Submissions"): a ``submission_metadata.yml`` beside
   folders ``submission_<n>/``. The student is the first submitter's ``:sid:`` (else their
-  e-mail, else the submission id); the other members of a group are kept in ``name``.
+  e-mail, else the submission id); a group's other members are kept in ``Student.group`` and
+  get the group's score in every gradebook.
 - **Canvas** bulk download ("Download Submissions"): flat files named
   ``<sortablename>_[LATE_]<user id>_<submission id>_<original name>``. The student is the
   Canvas user id (what Canvas's gradebook import matches on); a student's several files are
-  grouped into one submission under their original names; ``LATE`` becomes a flag; Canvas's
-  resubmission suffix (``mlp-1.py``) is undone for the files the rubric requires.
+  grouped into one submission under their original names; ``LATE`` becomes a flag; of a file
+  Canvas renamed on resubmission (``mlp.py``, ``mlp-1.py``, ``mlp-2.py``) the latest attempt
+  is graded under the plain name.
 - **Plain**: every ``.zip``, ``.py`` or ``.ipynb`` file and every folder is one student's
-  submission; the student id is the name without its suffix.
+  submission; the student id is the name without its suffix. Canvas-named files in a plain
+  (mixed) folder are still grouped per Canvas user.
 
-Discovery reads names only; it never opens a submission. Files that fit no layout are
-listed in ``Discovery.skipped`` with the reason, never graded silently as something else.
+A student with several submissions gets the latest graded: by Gradescope's ``created_at``,
+Canvas's attempt suffix, else the modification time. Discovery reads names (and times) only;
+it never opens a submission. Everything not graded (older submissions, files that fit no
+layout) is listed in ``Discovery.skipped`` with the reason, never graded silently as
+something else.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-__all__ = ["Student", "Submission", "Discovery", "DiscoveryError", "discover_submissions", "student_key",
+__all__ = ["Member", "Student", "Submission", "Discovery", "DiscoveryError", "discover_submissions", "student_key",
            "LAYOUTS"]
 
 LAYOUTS = ("gradescope", "canvas", "plain")
@@ -45,6 +52,16 @@ class DiscoveryError(ValueError):
     """The folder cannot be read as a set of submissions; the message says what to change."""
 
 
+class Member(BaseModel):
+    """Another member of a group submission (Gradescope): gets the group's score in every gradebook."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str = ""
+    email: str = ""
+
+
 class Student(BaseModel):
     """Who a submission belongs to, as the course's systems know them."""
 
@@ -58,6 +75,8 @@ class Student(BaseModel):
     submission_id: str = ""
     #: Canvas marked the submission late
     late: bool = False
+    #: a group submission's other members (this student is its first submitter)
+    group: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,15 +111,25 @@ def student_key(student_id: str) -> str:
 
 def discover_submissions(folder: Path, *, required_files: tuple[str, ...] = (),
                          layout: str | None = None) -> Discovery:
-    """Every student's submission in ``folder``; ``layout`` forces one of ``LAYOUTS``."""
+    """Every student's submission in ``folder``; ``layout`` forces one of ``LAYOUTS``.
+
+    A student with several submissions gets the latest graded (by the platform's own order:
+    Gradescope's ``created_at``, Canvas's attempt suffix, else the modification time); the
+    others are listed in ``skipped`` with the reason.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise DiscoveryError(f"{folder} is not a folder; give the folder that holds one submission per student")
     if layout is not None and layout not in LAYOUTS:
         raise DiscoveryError(f"unknown layout {layout!r}; choose one of: {', '.join(LAYOUTS)}")
     chosen = layout or _detect(folder)
-    found = {"gradescope": _gradescope, "canvas": _canvas, "plain": _plain}[chosen](folder, required_files)
-    _refuse_duplicates(found)
+    if chosen == "gradescope":
+        found = _gradescope(folder)
+    else:
+        found = _flat(folder, required_files, canvas_only=layout == "canvas", layout=chosen)
+        if layout is None:  # what was found: "mixed" when Canvas files sit beside plain submissions
+            kinds = {s.layout for s in found.submissions}
+            found.layout = kinds.pop() if len(kinds) == 1 else "mixed" if kinds else "plain"
     found.submissions.sort(key=lambda s: s.key)
     return found
 
@@ -110,73 +139,110 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def _detect(folder: Path) -> str:
-    if (folder / GRADESCOPE_METADATA).is_file():
-        return "gradescope"
-    files = [p for p in _entries(folder) if p.is_file()]
-    if files and sum(bool(_CANVAS.match(p.name)) for p in files) * 2 > len(files):
-        return "canvas"
-    return "plain"
+    return "gradescope" if (folder / GRADESCOPE_METADATA).is_file() else "plain"
 
 
-# -- plain ------------------------------------------------------------------------
+def _modified(path: Path) -> float:
+    """When a submission was last changed: a file's mtime, a folder's newest file (bounded walk)."""
+    try:
+        newest = path.lstat().st_mtime
+        if path.is_dir() and not path.is_symlink():
+            for n, child in enumerate(path.rglob("*")):
+                if n > 2000:
+                    break
+                newest = max(newest, child.lstat().st_mtime)
+        return newest
+    except OSError:
+        return 0.0
 
 
-def _plain(folder: Path, required_files: tuple[str, ...]) -> Discovery:
-    found = Discovery("plain")
-    for entry in _entries(folder):
-        if entry.is_symlink():
-            found.skipped.append((entry.name, "a symbolic link; put the submission itself in the folder"))
-        elif entry.is_dir():
-            sid = entry.name
-            found.submissions.append(Submission(Student(id=sid), student_key(sid), entry, "plain"))
-        elif entry.suffix.lower() in _SUBMISSION_SUFFIXES:
-            sid = entry.name[: -len(entry.suffix)]
-            found.submissions.append(Submission(Student(id=sid), student_key(sid), entry, "plain"))
-        else:
-            found.skipped.append((entry.name, f"not a submission: expected a folder or a "
-                                              f"{', '.join(_SUBMISSION_SUFFIXES)} file"))
-    return found
+_Candidate = tuple[Submission, tuple[float, ...], str]
 
 
-# -- Canvas -----------------------------------------------------------------------
+def _keep_latest(found: Discovery, candidates: list[_Candidate]) -> None:
+    """One submission per student key: the latest by its order key; the others go to ``skipped``."""
+    by_key: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        by_key.setdefault(candidate[0].key, []).append(candidate)
+    for group in by_key.values():
+        group.sort(key=lambda c: (c[1], _label(c[0])))
+        latest = group[-1][0]
+        found.submissions.append(latest)
+        for sub, _, how in group[:-1]:
+            found.skipped.append((_label(sub), f"an older submission of student {sub.student.id} ({how}); "
+                                               f"graded the latest, {_label(latest)}"))
 
 
-def _canvas(folder: Path, required_files: tuple[str, ...]) -> Discovery:
-    found = Discovery("canvas")
+def _label(sub: Submission) -> str:
+    return sub.files[0][1].name if sub.files else sub.path.name
+
+
+# -- plain and Canvas ------------------------------------------------------------------
+
+
+def _flat(folder: Path, required_files: tuple[str, ...], *, canvas_only: bool, layout: str) -> Discovery:
+    """Canvas-named files grouped per student, and (unless ``canvas_only``) every other entry as one student."""
+    found = Discovery(layout)
+    candidates: list[_Candidate] = []
     groups: dict[str, list[tuple[re.Match[str], Path]]] = {}
     for entry in _entries(folder):
         match = _CANVAS.match(entry.name) if entry.is_file() and not entry.is_symlink() else None
-        if match is None:
+        if match is not None:
+            groups.setdefault(match["uid"], []).append((match, entry))
+        elif canvas_only:
             found.skipped.append((entry.name, "not named like a Canvas download "
                                               "(name_[LATE_]userid_submissionid_file)"))
-            continue
-        groups.setdefault(match["uid"], []).append((match, entry))
-    for uid, members in groups.items():
-        first = members[0][0]
-        student = Student(id=uid, name=first["name"], submission_id=first["sub"],
-                          late=any(m["late"] for m, _ in members))
-        files = _canvas_original_names([(m["original"], path) for m, path in members], required_files)
-        if len(files) == 1 and files[0][0].lower().endswith(".zip"):
-            path = files[0][1]  # a zip's own name does not matter: grade it as it is
-            files = ()
+        elif entry.is_symlink():
+            found.skipped.append((entry.name, "a symbolic link; put the submission itself in the folder"))
+        elif entry.is_dir() or entry.suffix.lower() in _SUBMISSION_SUFFIXES:
+            sid = entry.name if entry.is_dir() else entry.name[: -len(entry.suffix)]
+            candidates.append((Submission(Student(id=sid), student_key(sid), entry, "plain"),
+                               (_modified(entry),), "by modification time"))
         else:
-            path = files[0][1]  # for messages; the files are staged into a folder before grading
-        found.submissions.append(Submission(student, student_key(uid), path, "canvas", tuple(files)))
+            found.skipped.append((entry.name, f"not a submission: expected a folder or a "
+                                              f"{', '.join(_SUBMISSION_SUFFIXES)} file"))
+    for uid, members in groups.items():
+        candidates.append((_canvas_submission(uid, members, required_files, found),
+                           (max(_modified(path) for _, path in members),), "by modification time"))
+    _keep_latest(found, candidates)
     return found
 
 
-def _canvas_original_names(files: list[tuple[str, Path]], required: tuple[str, ...]) -> list[tuple[str, Path]]:
-    """Undo Canvas's ``-1`` resubmission suffix where that gives back a file the rubric requires."""
+def _canvas_submission(uid: str, members: list[tuple[re.Match[str], Path]], required_files: tuple[str, ...],
+                       found: Discovery) -> Submission:
+    first = members[0][0]
+    student = Student(id=uid, name=first["name"], submission_id=first["sub"],
+                      late=any(m["late"] for m, _ in members))
+    files = _canvas_latest_attempts([(m["original"], path) for m, path in members], required_files, found)
+    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
+        return Submission(student, student_key(uid), files[0][1], "canvas")  # a zip is graded as it is
+    # the path is for messages; the files are staged into a folder under their own names
+    return Submission(student, student_key(uid), files[0][1], "canvas", tuple(files))
+
+
+def _canvas_latest_attempts(files: list[tuple[str, Path]], required: tuple[str, ...],
+                            found: Discovery) -> list[tuple[str, Path]]:
+    """Canvas renames a resubmitted file ``mlp-1.py``, ``mlp-2.py``: keep each file's latest attempt.
+
+    A suffixed name counts as an attempt of the plain name when the plain name is also among the
+    student's files or is a file the rubric requires; otherwise the name is kept as it is.
+    """
     names = {name for name, _ in files}
-    out = []
+    attempts: dict[str, list[tuple[int, str, Path]]] = {}
     for name, path in sorted(files):
         match = _CANVAS_RESUBMIT.match(name)
-        if match and name not in required:
-            plain = match["stem"] + match["suffix"]
-            if plain in required and plain not in names:
-                names.add(plain)
-                name = plain
-        out.append((name, path))
+        plain = match["stem"] + match["suffix"] if match else name
+        if match and name not in required and (plain in names or plain in required):
+            attempts.setdefault(plain, []).append((int(match["n"]), name, path))
+        else:
+            attempts.setdefault(name, []).append((0, name, path))
+    out = []
+    for plain, tries in sorted(attempts.items()):
+        tries.sort()
+        out.append((plain, tries[-1][2]))
+        for _, _, path in tries[:-1]:
+            found.skipped.append((path.name, f"an older attempt of {plain} (Canvas numbers resubmissions "
+                                             f"-1, -2, ...); graded {tries[-1][2].name}"))
     return out
 
 
@@ -196,39 +262,74 @@ def stage_submission(submission: Submission, staging_root: Path) -> Path:
 # -- Gradescope -------------------------------------------------------------------
 
 
-def _gradescope(folder: Path, required_files: tuple[str, ...]) -> Discovery:
+def _gradescope(folder: Path) -> Discovery:
+    """Each ``submission_<n>/`` with its submitters; a person in several submissions gets the latest."""
     found = Discovery("gradescope")
     meta_file = folder / GRADESCOPE_METADATA
     try:
         metadata = YAML(typ="safe").load(meta_file.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
+    except (OSError, YAMLError, RecursionError) as exc:
         raise DiscoveryError(f"{meta_file}: cannot read Gradescope's metadata ({exc}); "
                              "download the submissions again, or use --layout plain") from None
     if not isinstance(metadata, dict):
         raise DiscoveryError(f"{meta_file}: expected a mapping of submission_<n> to submitters")
     listed = set()
+    entries: list[tuple[str, Path, list[Member], tuple[float, ...]]] = []
     for sub_id, entry in metadata.items():
         sub_id = str(sub_id)
         listed.add(sub_id)
         path = folder / sub_id
-        if not path.is_dir():
+        if not path.is_dir() or path.is_symlink():
             found.skipped.append((sub_id, f"listed in {GRADESCOPE_METADATA} but there is no folder {sub_id}/"))
             continue
-        submitters = _field(entry, "submitters") or []
-        people = [p for p in submitters if isinstance(p, dict)]
+        people = [p for p in (_field(entry, "submitters") or []) if isinstance(p, dict)]
         if not people:
             found.skipped.append((sub_id, "no submitters in the metadata"))
             continue
-        first = people[0]
-        sid = str(_field(first, "sid") or "").strip() or str(_field(first, "email") or "").strip() or sub_id
-        names = [str(_field(p, "name") or "").strip() for p in people]
-        student = Student(id=sid, name=" & ".join(n for n in names if n), email=str(_field(first, "email") or ""),
-                          submission_id=sub_id)
-        found.submissions.append(Submission(student, student_key(sid), path, "gradescope"))
+        members = []
+        for person in people:
+            sid = str(_field(person, "sid") or "").strip() or str(_field(person, "email") or "").strip() or sub_id
+            members.append(Member(id=sid, name=str(_field(person, "name") or "").strip(),
+                                  email=str(_field(person, "email") or "").strip()))
+        entries.append((sub_id, path, members, _created_at(entry, path)))
+    latest: dict[str, tuple[tuple[float, ...], str]] = {}
+    for sub_id, _, members, when in entries:
+        for member in members:
+            if member.id not in latest or (when, sub_id) > latest[member.id]:
+                latest[member.id] = (when, sub_id)
+    for sub_id, path, members, _ in entries:
+        kept = [m for m in members if latest[m.id][1] == sub_id]
+        for m in members:
+            if m not in kept:
+                found.skipped.append((f"{sub_id} ({m.id})", f"an older submission of student {m.id} (by "
+                                                            f"Gradescope's created_at); graded the latest, "
+                                                            f"{latest[m.id][1]}"))
+        if not kept:
+            continue
+        first = kept[0]
+        student = Student(id=first.id, name=first.name, email=first.email, submission_id=sub_id,
+                          group=tuple(kept[1:]))
+        found.submissions.append(Submission(student, student_key(first.id), path, "gradescope"))
     for entry in _entries(folder):
         if entry.name != GRADESCOPE_METADATA and entry.name not in listed:
             found.skipped.append((entry.name, f"not listed in {GRADESCOPE_METADATA}"))
     return found
+
+
+def _created_at(entry: object, path: Path) -> tuple[float, ...]:
+    """Gradescope's ``:created_at:`` as a timestamp (YAML gives a datetime or a string); else the mtime."""
+    value = _field(entry, "created_at")
+    if isinstance(value, datetime):
+        return (1.0, value.timestamp())
+    if isinstance(value, str) and value.strip():
+        text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip())  # nanoseconds: Python parses microseconds
+        for pattern in ("%Y-%m-%d %H:%M:%S.%f %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S.%f%z",
+                        "%Y-%m-%dT%H:%M:%S%z"):
+            try:
+                return (1.0, datetime.strptime(text, pattern).timestamp())
+            except ValueError:
+                continue
+    return (0.0, _modified(path))
 
 
 def _field(entry: object, name: str) -> object:
@@ -238,12 +339,3 @@ def _field(entry: object, name: str) -> object:
     return entry.get(f":{name}", entry.get(name))
 
 
-def _refuse_duplicates(found: Discovery) -> None:
-    by_key: dict[str, list[Submission]] = {}
-    for sub in found.submissions:
-        by_key.setdefault(sub.key, []).append(sub)
-    clashes = {k: v for k, v in by_key.items() if len(v) > 1}
-    if clashes:
-        lines = [f"student {v[0].student.id!r}: " + ", ".join(s.path.name for s in v) for v in clashes.values()]
-        raise DiscoveryError("more than one submission for the same student; keep one each:\n  "
-                             + "\n  ".join(lines))

@@ -94,6 +94,8 @@ class Manifest(_Frozen):
     created_at: datetime
     #: the Canvas gradebook column to write scores into ("HW1 (123456)"); empty: the rubric's title
     canvas_column: str = ""
+    #: what discovery did not grade, with why (older submissions, stray files); shown in the summary
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 class Journal:

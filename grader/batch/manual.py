@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.batch.csvsafe import Cell, csv_text, unneutralise
 from grader.batch.journal import Record, atomic_write_text, now
 from grader.report.keywords import keyword_segments
 from grader.results.models import ItemResult, ItemStatus, SubmissionResult
@@ -158,11 +159,10 @@ def _answers(record: Record, names: list[str]) -> dict[str, str]:
 
 
 def export_manual_csv(rows: list[dict[str, str]], path: Path) -> Path:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(Path(path), buffer.getvalue())
+    """The TA's sheet; student text is neutralised against spreadsheet formulas (``csvsafe``)."""
+    table: list[list[Cell]] = [list(CSV_COLUMNS)]
+    table.extend([row.get(column, "") for column in CSV_COLUMNS] for row in rows)
+    atomic_write_text(Path(path), csv_text(table))
     return Path(path)
 
 
@@ -186,7 +186,8 @@ def parse_manual_csv(text: str, *, source: str, records: dict[str, Record],
     seen: dict[tuple[str, str], int] = {}
     stamp = now()
     for row_no, row in enumerate(reader, start=2):
-        student, item_id = (row.get("student") or "").strip(), (row.get("item") or "").strip()
+        student = unneutralise((row.get("student") or "").strip())
+        item_id = unneutralise((row.get("item") or "").strip())
         raw = (row.get("points") or "").strip()
         where = f"row {row_no} (student {student!r}, item {item_id!r})"
         if not raw:
@@ -217,7 +218,7 @@ def parse_manual_csv(text: str, *, source: str, records: dict[str, Record],
             continue
         seen[(student, item_id)] = row_no
         scores.setdefault(by_id[student], {})[item_id] = ManualScore(
-            points=points, comment=(row.get("comment") or "").strip(), source=source, imported_at=stamp,
+            points=points, comment=unneutralise((row.get("comment") or "").strip()), source=source, imported_at=stamp,
             submission_sha256=records[by_id[student]].submission_sha256)
     if problems:
         raise ManualImportError(source, problems)
@@ -272,7 +273,8 @@ def import_manual(out_dir: Path, scores_csv: Path, *, root: Path | None = None) 
         text = Path(scores_csv).read_text(encoding="utf-8-sig")
         new = parse_manual_csv(text, source=Path(scores_csv).name, records=records, rubric=rubric)
         save_manual(out_dir, merge_scores(load_manual(out_dir), new))
-        render_outputs(Path(out_dir), journal=journal, rubric=rubric, canvas_column=manifest.canvas_column)
+        render_outputs(Path(out_dir), journal=journal, rubric=rubric, canvas_column=manifest.canvas_column,
+                       skipped=manifest.skipped)
     return sum(len(v) for v in new.values()), len(new)
 
 

@@ -24,17 +24,17 @@ missing), ``manual-pending``, ``late``, ``identical:<ids>`` (byte-identical subm
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.batch.csvsafe import Cell, csv_text
+from grader.batch.discover import Student
 from grader.batch.journal import Record, atomic_write_text
 from grader.batch.manual import ManualScores, apply_manual
 from grader.results.models import ItemStatus, Outcome, SubmissionResult
 
-__all__ = ["StudentView", "class_view", "write_student_outputs", "write_class_outputs", "gradebook_csv",
+__all__ = ["StudentView", "class_view", "members", "reason", "write_student_outputs", "write_class_outputs", "gradebook_csv",
            "canvas_csv", "gradescope_csv", "student_dir"]
 
 _RENDERED_MARK = ".rendered"
@@ -60,6 +60,10 @@ def class_view(records: dict[str, Record], manual: ManualScores) -> list[Student
     views = []
     for record in sorted(records.values(), key=lambda r: (r.student.id, r.key)):
         result, problems = apply_manual(record.result, manual.for_student(record.key), record.submission_sha256)
+        if record.student.group:  # the report's header names everyone the score counts for
+            people = ", ".join(f"{p.name} ({p.id})" if p.name else p.id
+                               for p in (record.student, *record.student.group))
+            result = result.model_copy(update={"submission": f"{result.submission} \u00b7 group: {people}"})
         flags = set(problems)
         if result.outcome is Outcome.GRADER_ERROR:
             flags.add("regrade")
@@ -78,6 +82,13 @@ def class_view(records: dict[str, Record], manual: ManualScores) -> list[Student
             flags.add("identical:" + "|".join(twins[:10]) + ("|..." if len(twins) > 10 else ""))
         views.append(StudentView(record, result, tuple(sorted(flags))))
     return views
+
+
+def members(view: StudentView) -> tuple[Student, ...]:
+    """Everyone the submission counts for: the submitter, then a Gradescope group's other members."""
+    student = view.record.student
+    return (student, *(Student(id=m.id, name=m.name, email=m.email, submission_id=student.submission_id,
+                               late=student.late) for m in student.group))
 
 
 def student_dir(out_dir: Path, key: str) -> Path:
@@ -101,7 +112,8 @@ def write_student_outputs(view: StudentView, out_dir: Path, *, force: bool = Fal
 
 
 def write_class_outputs(views: list[StudentView], out_dir: Path, *, rubric, title: str,  # type: ignore[no-untyped-def]
-                        canvas_column: str = "") -> dict[str, Path]:
+                        canvas_column: str = "", skipped: tuple[tuple[str, str], ...] = (),
+                        links: tuple = ()) -> dict[str, Path]:
     from grader.batch.summary import write_summary
 
     out_dir = Path(out_dir)
@@ -114,54 +126,70 @@ def write_class_outputs(views: list[StudentView], out_dir: Path, *, rubric, titl
     atomic_write_text(paths["gradebook"], gradebook_csv(views, item_ids))
     atomic_write_text(paths["canvas"], canvas_csv(views, column=canvas_column or title, total=rubric.total))
     atomic_write_text(paths["gradescope"], gradescope_csv(views, rubric))
-    paths["summary"] = write_summary(views, out_dir, rubric=rubric)
+    paths["summary"] = write_summary(views, out_dir, rubric=rubric, skipped=skipped, links=links)
     return paths
 
 
 # -- the CSVs ------------------------------------------------------------------------
+#
+# A score cell is left empty whenever the grader has no score to give: the grader failed, the
+# submission could not be graded, or a manual item still awaits a TA. An empty cell in
+# Canvas's import changes nothing, so nothing is posted; the status and reason columns say why.
 
 
-def _pts(value: float) -> str:
-    return f"{round(value, 4):g}"
+def _score(view: StudentView) -> float | None:
+    """The total to post, or None: no score was earned or lost, so none may be posted."""
+    return view.result.score if view.result.outcome is Outcome.GRADED else None
 
 
-def _csv(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+def _item_cells(view: StudentView, item_ids: list[str]) -> list[Cell]:
+    if view.result.outcome is not Outcome.GRADED:
+        return [None] * len(item_ids)
+    found = {i.id: i for i in view.result.items}
+    return [found[i].points if i in found and found[i].status is not ItemStatus.MANUAL else None for i in item_ids]
+
+
+def reason(view: StudentView) -> str:
+    """One line on why a student has no score (or what a TA still has to do); empty when graded."""
+    result = view.result
+    if result.outcome is Outcome.GRADER_ERROR:
+        return "grader error, not the student's fault: fix and run again with --retry-errors"
+    if result.outcome is Outcome.NOT_GRADABLE:
+        first = result.reason.strip().splitlines()[0] if result.reason.strip() else "the submission is unusable"
+        return f"not gradable: {first}"[:300]
+    pending = [i.id for i in result.items if i.status is ItemStatus.MANUAL]
+    if pending:
+        return f"awaiting a TA: {', '.join(pending)}"
+    return ""
 
 
 def gradebook_csv(views: list[StudentView], item_ids: list[str]) -> str:
-    rows = [["student", "name", "email", *item_ids, "total", "max", "status", "flags"]]
+    rows: list[list[Cell]] = [["student", "name", "email", *item_ids, "total", "max", "status", "flags", "reason"]]
     for view in views:
-        points = {i.id: i.points for i in view.result.items}
-        rows.append([
-            view.record.student.id, view.record.student.name, view.record.student.email,
-            *[_pts(points[i]) if i in points else "" for i in item_ids],
-            _pts(view.result.score), _pts(view.result.max_score), view.result.outcome.value, ";".join(view.flags),
-        ])
-    return _csv(rows)
+        for person in members(view):
+            rows.append([person.id, person.name, person.email, *_item_cells(view, item_ids), _score(view),
+                         view.result.max_score, view.result.outcome.value, ";".join(view.flags), reason(view)])
+    return csv_text(rows)
 
 
 def canvas_csv(views: list[StudentView], *, column: str, total: float) -> str:
-    rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column],
-            ["Points Possible", "", "", "", "", _pts(total)]]
+    rows: list[list[Cell]] = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column],
+                              ["Points Possible", "", "", "", "", total]]
     for view in views:
-        student = view.record.student
         canvas = view.record.layout == "canvas"
-        rows.append([student.name or student.id, student.id if canvas else "", "" if canvas else student.id, "", "",
-                     _pts(view.result.score)])
-    return _csv(rows)
+        for person in members(view):
+            rows.append([person.name or person.id, person.id if canvas else "", "" if canvas else person.id, "", "",
+                         _score(view)])
+    return csv_text(rows)
 
 
 def gradescope_csv(views: list[StudentView], rubric) -> str:  # type: ignore[no-untyped-def]
     items = list(rubric.items)
-    rows = [["Name", "SID", "Email", "Total Score", "Max Points", "Status", "Submission ID",
-             *[f"{i.id}: {i.title} ({i.points:g} pts)" for i in items]]]
+    rows: list[list[Cell]] = [["Name", "SID", "Email", "Total Score", "Max Points", "Status", "Submission ID",
+                               *[f"{i.id}: {i.title} ({i.points:g} pts)" for i in items]]]
     for view in views:
-        student = view.record.student
-        points = {i.id: i.points for i in view.result.items}
         status = "Graded" if view.result.outcome is Outcome.GRADED else view.result.outcome.value
-        rows.append([student.name, student.id, student.email, _pts(view.result.score), _pts(rubric.total), status,
-                     student.submission_id, *[_pts(points[i.id]) if i.id in points else "" for i in items]])
-    return _csv(rows)
+        for person in members(view):
+            rows.append([person.name, person.id, person.email, _score(view), rubric.total, status,
+                         view.record.student.submission_id, *_item_cells(view, [i.id for i in items])])
+    return csv_text(rows)

@@ -51,10 +51,11 @@ from grader.batch.executors import (
     ExecutorUnavailable,
     make_executor,
 )
-from grader.batch.fingerprint import Fingerprint, rubric_fingerprint, submission_sha256
+from grader.batch.fingerprint import Fingerprint, file_sha256, rubric_fingerprint, submission_sha256
 from grader.batch.journal import Journal, Manifest, Record, Timing, now
 from grader.batch.manual import load_manual
 from grader.batch.outputs import class_view, write_class_outputs, write_student_outputs
+from grader.batch.summary import SummaryLink
 from grader.batch.work import pack_assignment
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 
@@ -100,7 +101,11 @@ class BatchOptions:
 
 @dataclass(frozen=True)
 class BatchEvent:
-    """What happened: ``planned``, ``started``, ``finished``, ``stopping``, ``abandoning``, ``exporting``."""
+    """What happened: ``planned``, ``running``, ``started``, ``finished``, ``stopping``, ``abandoning``, ``exporting``.
+
+    ``planned.to_grade`` counts the submissions that will really be graded (copies of an
+    identical one are not); ``planned.done`` + ``to_grade`` + the copies make the class.
+    """
 
     kind: str
     key: str = ""
@@ -110,6 +115,8 @@ class BatchEvent:
     done: int = 0
     failed: int = 0
     message: str = ""
+    #: ``running``: how many submissions the executor grades at once
+    slots: int = 0
 
 
 @dataclass
@@ -227,15 +234,18 @@ def run_batch(
         leaders = _dedupe(tasks, records, fingerprint, options.dedupe)
         copied_now = _copy_from_journal(leaders, records, journal, fingerprint, options, out_dir, report)
         leaders = [t for t in leaders if t not in copied_now]
-        emit(BatchEvent("planned", total=len(discovery.submissions), to_grade=len(tasks),
+        copies = sum(len(t.followers) for t in leaders)
+        done_word = "already done or not chosen" if options.students else "already done"
+        emit(BatchEvent("planned", total=len(discovery.submissions), to_grade=len(leaders),
                         done=report.skipped + report.copied,
-                        message=f"{len(leaders)} to grade, {len(tasks) - len(leaders) - report.copied} identical "
-                                f"copies, {report.skipped} already done"))
+                        message=f"{len(leaders)} to grade, {copies + report.copied} identical copies"
+                                + (f" ({report.copied} from the journal)" if report.copied else "")
+                                + f", {report.skipped} {done_word}"))
         if leaders:
             _execute(leaders, journal, rubric, fingerprint, paths, options, jobs, root, out_dir, report, emit)
         emit(BatchEvent("exporting", message="writing reports, gradebooks and the class summary"))
         report.outputs = render_outputs(out_dir, journal=journal, rubric=rubric,
-                                        canvas_column=manifest.canvas_column)
+                                        canvas_column=manifest.canvas_column, skipped=manifest.skipped)
         final = journal.load()
         report.failed = sum(1 for r in final.values() if r.result.outcome is not Outcome.GRADED)
         report.grader_errors = sum(1 for r in final.values() if r.result.outcome is Outcome.GRADER_ERROR)
@@ -244,12 +254,18 @@ def run_batch(
 
 
 def render_outputs(out_dir: Path, *, journal: Journal, rubric, canvas_column: str = "",  # type: ignore[no-untyped-def]
-                   force: bool = False) -> dict[str, Path]:
-    """Every report and export, from the journal and the TA's manual scores."""
+                   force: bool = False, skipped: tuple[tuple[str, str], ...] = (),
+                   links: tuple[SummaryLink, ...] = ()) -> dict[str, Path]:
+    """Every report and export, from the journal and the TA's manual scores.
+
+    ``skipped`` (what discovery did not grade) and ``links`` (other class pages, such as a
+    similarity report) are shown on the summary page.
+    """
     views = class_view(journal.load(), load_manual(out_dir))
     for view in views:
         write_student_outputs(view, out_dir, force=force)
-    return write_class_outputs(views, out_dir, rubric=rubric, title=rubric.title, canvas_column=canvas_column)
+    return write_class_outputs(views, out_dir, rubric=rubric, title=rubric.title, canvas_column=canvas_column,
+                               skipped=skipped, links=links)
 
 
 def _manifest(journal: Journal, assignment: str, folder: Path, discovery: Discovery,
@@ -260,7 +276,8 @@ def _manifest(journal: Journal, assignment: str, folder: Path, discovery: Discov
                               "give another output folder (-o)")
     manifest = Manifest(assignment=assignment, submissions_dir=str(folder.resolve()), layout=discovery.layout,
                         created_at=old.created_at if old else now(),
-                        canvas_column=options.canvas_column or (old.canvas_column if old else ""))
+                        canvas_column=options.canvas_column or (old.canvas_column if old else ""),
+                        skipped=tuple(discovery.skipped))
     if manifest != old:
         journal.write_manifest(manifest)
     return manifest
@@ -410,6 +427,7 @@ def _execute(leaders: list[_Task], journal: Journal, rubric, fingerprint: Finger
     with _Interrupts() as interrupts:
         executor.start()
         report.executor, report.jobs = executor.describe(), executor.slots
+        emit(BatchEvent("running", to_grade=len(leaders), slots=executor.slots, message=executor.describe()))
         announced = 0
         try:
             while pending or running:
@@ -505,11 +523,61 @@ def _commit_answer(journal: Journal, task: _Task, answer: dict[str, Any], rubric
 
 def _commit_copy(journal: Journal, task: _Task, source: Record, fingerprint: Fingerprint,
                  options: BatchOptions) -> Record:
-    result = source.result.model_copy(update={"submission": task.grade_path.name})
+    result = personalise(source.result, source=source, task=task)
     record = _record(task, result, fingerprint, Timing(reused_from=source.key), options, source.host,
                      f"copied from the identical submission of {source.student.id}")
     journal.commit(record)
     return record
+
+
+#: fields of a result that hold data, not words: never rewritten when a copy is personalised
+_OPAQUE_FIELDS = {"data_b64", "sha256", "assignment", "grader_version", "started_at", "media_type"}
+
+
+def personalise(result: SubmissionResult, *, source: Record, task: _Task) -> SubmissionResult:
+    """A copied result as if graded for ``task``'s student: their submission's name and id, not the source's.
+
+    Identical submissions have the same graded files (names and content), so what differs is
+    how the submission itself is named (``heidi.zip``, a Canvas staging folder named by the
+    student's key) and who the student is. Every text of the result is rewritten from the
+    source's names to the copy's; a whole-word match only, so an id inside another word or in
+    an image's data is left alone.
+    """
+    import re
+
+    follower = task.submission
+    pairs = {
+        Path(source.submission_path).name: follower.path.name if not follower.files else task.grade_path.name,
+        source.result.submission: task.grade_path.name,
+        source.key: follower.key,
+        source.student.id: follower.student.id,
+    }
+    if source.student.name and follower.student.name:
+        pairs[source.student.name] = follower.student.name
+    if source.student.email and follower.student.email:
+        pairs[source.student.email] = follower.student.email
+    pairs = {old: new for old, new in pairs.items() if len(old) >= 2 and old != new}
+    if pairs:
+        pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(o) for o in sorted(pairs, key=len, reverse=True))
+                             + r")(?![\w-])")
+
+        def rewrite(value: Any, key: str = "") -> Any:
+            if key in _OPAQUE_FIELDS:
+                return value
+            if isinstance(value, str):
+                return pattern.sub(lambda m: pairs[m.group(1)], value)
+            if isinstance(value, list):
+                return [rewrite(v) for v in value]
+            if isinstance(value, dict):
+                return {k: rewrite(v, k) for k, v in value.items()}
+            return value
+
+        result = SubmissionResult.model_validate(rewrite(result.model_dump(mode="json")))
+    update: dict[str, Any] = {"submission": task.grade_path.name}
+    own = follower.path
+    if not follower.files and own.is_file() and not own.is_symlink():
+        update["sha256"] = file_sha256(own)  # what intake reports for a file: its bytes, the student's own
+    return result.model_copy(update=update)
 
 
 def _record(task: _Task, result: SubmissionResult, fingerprint: Fingerprint, timing: Timing,

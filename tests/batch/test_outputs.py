@@ -69,12 +69,18 @@ def test_gradebook_rows_flags_and_formats(tmp_path):
     paths = write_class_outputs(views, tmp_path, rubric=RUBRIC, title=RUBRIC.title)
     rows = list(csv.DictReader(io.StringIO(paths["gradebook"].read_text())))
     assert [r["student"] for r in rows] == ["ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal"]
-    assert list(rows[0]) == ["student", "name", "email", "1", "2", "3", "total", "max", "status", "flags"]
+    assert list(rows[0]) == ["student", "name", "email", "1", "2", "3", "total", "max", "status", "flags",
+                             "reason"]
     bob = rows[1]
     assert (bob["1"], bob["2"], bob["total"], bob["max"], bob["status"]) == ("3", "1", "4", "5", "graded")
     assert bob["flags"] == "late;manual-pending"
     assert rows[2]["flags"] == "identical:dan;manual-pending" and rows[3]["flags"] == "identical:cat;manual-pending"
     assert rows[4]["status"] == "not_gradable" and "not-gradable" in rows[4]["flags"]
+    # no score is invented: not graded leaves every score cell empty and says why
+    assert (rows[4]["1"], rows[4]["2"], rows[4]["3"], rows[4]["total"]) == ("", "", "", "")
+    assert rows[4]["reason"] == "not gradable: broken zip" and rows[4]["max"] == "5"
+    # a manual item awaiting a TA has no points yet either
+    assert bob["3"] == "" and bob["reason"] == "awaiting a TA: 3"
 
 
 def test_canvas_and_gradescope_csvs(tmp_path):
@@ -90,20 +96,27 @@ def test_canvas_and_gradescope_csvs(tmp_path):
     gradescope = list(csv.reader(io.StringIO(paths["gradescope"].read_text())))
     assert gradescope[0][:7] == ["Name", "SID", "Email", "Total Score", "Max Points", "Status", "Submission ID"]
     assert gradescope[0][7:] == ["1: one (3 pts)", "2: two (2 pts)", "3: bonus (1 pts)"]
-    assert gradescope[5][3:6] == ["0", "5", "not_gradable"]
+    assert gradescope[5][3:6] == ["", "5", "not_gradable"]
+    assert gradescope[5][7:] == ["", "", ""]
+    assert canvas[6] == ["eve", "", "eve", "", "", ""]  # blank: Canvas's import posts nothing
 
 
 def test_class_statistics_and_outliers():
     stats = class_stats(class_view(klass(), ManualScores()), RUBRIC)
     assert (stats.students, stats.graded, stats.not_gradable, stats.manual_pending) == (8, 7, 1, 7)
-    assert stats.mean == pytest.approx((5 + 4 + 5 + 5 + 0 + 5 + 4 + 5) / 8)
+    # over graded submissions only: eve, not gradable, has no score rather than a zero
+    assert stats.mean == pytest.approx((5 + 4 + 5 + 5 + 5 + 4 + 5) / 7)
     assert stats.timed == 7  # dan was copied, not timed
     assert [r.student for r in stats.slowest][:2] == ["fay", "gus"]
     assert [r.student for r in stats.failing] == ["eve"]
     assert [r.student for r in stats.slow] == ["fay"]
-    assert [r.student for r in stats.low_scores] == ["eve"]
+    assert [r.student for r in stats.low_scores] == []  # 4 of 5 is no outlier
     item1 = stats.items[0]
-    assert (item1.passed, item1.partial, item1.failed) == (6, 1, 1)
+    assert (item1.passed, item1.partial, item1.failed) == (6, 1, 0)
+    attention = {r.student: r.why for r in stats.attention}
+    assert attention["eve"] == ("not gradable: broken zip",)
+    assert attention["bob"] == ("awaiting a TA: 3",)
+    assert [r.student for r in stats.everyone] == ["ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal"]
 
 
 def test_summary_page_is_self_contained_and_escapes_student_text():
@@ -125,7 +138,7 @@ def test_summary_page_in_headless_chromium_on_a_phone(tmp_path):
     page = write_class_outputs(views, tmp_path, rubric=RUBRIC, title=RUBRIC.title)["summary"]
     dom, shot = dump_and_screenshot(page, tmp_path / "summary.png", width=390)
     assert 'id="n-students">8<' in dom and 'id="n-not-gradable">1<' in dom
-    assert "4.12 / 5" in dom  # the mean (33 / 8 = 4.125, shown to 2 decimals)
+    assert "4.71 / 5" in dom  # the mean of the 7 graded (33 / 7 = 4.714, shown to 2 decimals)
     assert "<script" not in dom.split("</main>")[0]
     assert shot.stat().st_size > 10_000
 
