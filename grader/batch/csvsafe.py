@@ -5,8 +5,10 @@ to Excel, LibreOffice and Google Sheets (``=HYPERLINK(...)`` from a student's na
 the TA opens the gradebook). Every string cell is prefixed with ``'`` in that case, which the
 spreadsheet shows as the text itself. Numbers the grader computed (scores) are passed as
 numbers and written as they are, so a score stays a number; only strings (names, ids, file
-names, answers, comments) are neutralised. :func:`unneutralise` undoes it when a CSV the
-grader wrote is read back (a TA's manual scores file).
+names, answers, comments) are neutralised, and their carriage returns become newlines (the
+CSV writer quotes a cell with a newline, not one with a lone CR, which readers split rows on).
+:func:`unneutralise` undoes the prefix when a CSV the grader wrote is read back (a TA's
+manual scores file).
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ def safe_cell(value: Cell) -> str:
     if isinstance(value, (int, float)):
         return points(float(value))
     text = str(value)
-    return "'" + text if text.startswith(_TRIGGERS) else text
+    if text.startswith(_TRIGGERS):
+        text = "'" + text
+    # the writer quotes a cell with a newline but not one with a lone CR, which readers split on
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def unneutralise(text: str) -> str:
     """The string :func:`safe_cell` was given (a TA's file read back)."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_TRIGGERS) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith((*_TRIGGERS, "\n")) else text
 
 
 def csv_text(rows: Iterable[Iterable[Cell]]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import shutil
 import subprocess
@@ -151,3 +152,85 @@ def dump_and_screenshot(page: Path, shot: Path, *, width: int = 390, height: int
     dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True).stdout
     subprocess.run([*flags, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
     return dom, shot
+
+
+def _graded(sid: str, score: float, *, warnings: tuple[str, ...] = (), error: bool = False) -> Record:
+    """A graded record with ``score`` on item 1 (item 2 zero, or errored)."""
+    base = record(sid, (min(score, 3), max(0.0, score - 3)))
+    items = list(base.result.items)
+    if error:
+        items[1] = items[1].model_copy(update={"status": ItemStatus.ERROR, "points": 0.0})
+    items[2] = items[2].model_copy(update={"status": ItemStatus.FAILED})  # the TA scored the bonus already
+    result = base.result.model_copy(update={"items": tuple(items), "warnings": warnings})
+    return base.model_copy(update={"result": result})
+
+
+def test_needs_attention_names_every_student_a_human_must_look_at():
+    records = {r.key: r for r in [
+        _graded("a1", 5), _graded("a2", 5), _graded("a3", 4.5), _graded("a4", 5), _graded("a5", 4.5),
+        _graded("a6", 5), _graded("low", 1.5),
+        _graded("zero", 0),
+        _graded("miss", 3, warnings=("calc.py is missing from the submission. Did you name it 'Calc.py'?",),
+                error=True),
+        _graded("err", 3, error=True),
+        record("pend", (3, 2)),  # manual item awaiting a TA
+        record("ng", (0, 0), outcome=Outcome.NOT_GRADABLE),
+        record("ge", (0, 0), outcome=Outcome.GRADER_ERROR),
+    ]}
+    stats = class_stats(class_view(records, ManualScores()), RUBRIC)
+    why = {r.student: r.why for r in stats.attention}
+    assert set(why) == {"low", "zero", "miss", "err", "pend", "ng", "ge"}
+    assert why["low"] == ("low score (outlier)",)
+    assert why["zero"] == ("scored zero",)
+    assert why["miss"] == ("missing calc.py",)
+    assert why["err"] == ("a check could not run: 2",)
+    assert why["pend"] == ("awaiting a TA: 3",)
+    assert why["ng"][0].startswith("not gradable") and why["ge"][0].startswith("grader error")
+    assert {r.student for r in stats.attention if r.score is None} == {"ng", "ge"}
+    assert "never below zero" in stats.score_rule
+
+
+def test_the_low_score_cut_off_is_robust_and_never_below_zero():
+    from grader.batch.summary import _low_fence
+
+    # a bimodal class: sd-based rules put the fence below zero; the MAD's does not
+    fence, rule = _low_fence([0, 0, 0, 10, 10, 10, 10, 50, 50, 50], 50)
+    assert fence == 0.0 and "never below zero" in rule
+    fence, _ = _low_fence([40, 41, 42, 43, 44, 45, 10], 50)
+    assert 10 < fence < 40
+    fence, rule = _low_fence([50] * 9 + [30], 50)  # the MAD is 0: a quarter of the points below the median
+    assert fence == 37.5 and "MAD is 0" in rule
+    assert _low_fence([1, 2, 3], 50)[0] is None
+
+
+def test_the_summary_lists_everyone_with_both_reports_sortable_and_takes_links():
+    from grader.batch.summary import SummaryLink
+
+    views = class_view(klass(), ManualScores())
+    page = render_summary(views, rubric=RUBRIC, links=(SummaryLink("Class similarity", "similarity.html",
+                                                                   "pairs of submissions that look alike"),),
+                          skipped=(("old.zip", "an older submission of student ann"),))
+    everyone = page.split('id="everyone"')[1].split("</div>\n\n")[0]
+    for view in views:
+        assert f'href="students/{view.key}/report.html"' in everyone
+        assert f'href="students/{view.key}/report-instructor.html"' in everyone
+    orders = {name: order for order, name in re.findall(r"--by-score: (\d+); --by-time: \d+\"><div>(\w+)",
+                                                        everyone)}
+    assert len(orders) == len(views)
+    assert orders["eve"] == "0"  # not graded sorts first by score, then the lowest scores
+    assert '<a href="similarity.html">Class similarity</a>' in page
+    assert "old.zip" in page.split('id="skipped"')[1]
+    with pytest.raises(ValueError, match="relative"):
+        SummaryLink("x", "https://example.org/")
+
+
+def test_the_summary_has_a_strict_csp_and_only_data_images():
+    from grader.batch.summary import _environment
+
+    page = render_summary(class_view(klass(), ManualScores()), rubric=RUBRIC)
+    assert ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+            'style-src \'unsafe-inline\'">') in page
+    assert all(src.startswith("data:image/") for src in re.findall(r'<img src="([^"]*)"', page))
+    data_image = _environment().filters["data_image"]
+    assert data_image("data:image/png;base64,AAAA") == "data:image/png;base64,AAAA"
+    assert data_image("https://evil.example/x.png") == "" and data_image("x.png") == ""
