@@ -33,7 +33,6 @@ from rich.progress import (
     Task,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -91,6 +90,61 @@ class _RateColumn(ProgressColumn):
         return Text(f"{60 * done / elapsed:.1f} /min", style="progress.data.speed")
 
 
+class _EtaColumn(ProgressColumn):
+    """Time left from the batch's own estimate (``_Eta``), not from how fast the bar moved."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"ETA {task.fields.get('eta', '--')}", style="progress.remaining")
+
+
+class _Eta:
+    """Time left: the median wall time of a submission graded in this run, per worker slot.
+
+    Copies of an identical submission and records already in the journal cost nothing, so
+    they count in ``done`` but not in the estimate (the first copies made a batch look
+    finished); the median keeps one slow or instant submission from swinging it.
+    """
+
+    def __init__(self) -> None:
+        self.to_grade = 0
+        self.slots = 1
+        self.walls: list[float] = []
+
+    def finished(self, record) -> None:  # type: ignore[no-untyped-def]
+        if record is not None and not record.timing.reused_from:
+            self.walls.append(record.timing.wall_s)
+
+    def seconds_left(self) -> float | None:
+        if not self.walls:
+            return None
+        import statistics
+
+        left = max(0, self.to_grade - len(self.walls))
+        return statistics.median(self.walls) * left / max(1, self.slots)
+
+    def text(self) -> str:
+        left = self.seconds_left()
+        if left is None:
+            return "--"
+        minutes, seconds = divmod(int(round(left)), 60)
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+
+
+def _finished_line(event, total: int, rate: str, eta: str) -> Text:  # type: ignore[no-untyped-def]
+    """One line per finished student, for a log or a file: plain text, the student's id made printable."""
+    from grader.worker.protocol import printable
+
+    record = event.record
+    width = len(str(total))
+    what = "?"
+    if record is not None:
+        result = record.result
+        score = f"{result.score:g}/{result.max_score:g}" if result.outcome.value == "graded" else result.outcome.value
+        copied = " (copy)" if record.timing.reused_from else ""
+        what = f"{printable(record.student.id)[:60]} {score}{copied}"
+    return Text(f"[{event.done:>{width}}/{total}] {what} · {rate} · ETA {eta} · {event.failed} failed")
+
+
 class _FailedColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         failed = task.fields.get("failed", 0)
@@ -132,28 +186,51 @@ def batch(
         jobs=jobs, executor=executor, address=address, backend=sandbox, only=tuple(only or ()),
         students=tuple(student or ()), force=force, retry_errors=retry_errors, dedupe=dedupe, warm=warm,
         layout=layout, canvas_column=canvas_column or "")
+    live = console.is_terminal
     progress = Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        _RateColumn(), TextColumn("ETA"), TimeRemainingColumn(), TimeElapsedColumn(), _FailedColumn(),
-        TextColumn("{task.fields[last]}", style="dim"), console=console, transient=False)
-    state: dict[str, object] = {"task": None}
+        _RateColumn(), _EtaColumn(), TimeElapsedColumn(), _FailedColumn(),
+        TextColumn("{task.fields[last]}", style="dim", markup=False), console=console, transient=False,
+        disable=not live)
+    state: dict[str, object] = {"task": None, "total": 0, "done0": 0, "start": 0.0}
+    eta = _Eta()
+
+    def rate(done: int) -> str:
+        elapsed = time.monotonic() - float(state["start"])  # type: ignore[arg-type]
+        graded = done - int(state["done0"])  # type: ignore[call-overload]
+        return f"{60 * graded / elapsed:.1f} /min" if elapsed >= 1 and graded > 0 else "-- /min"
 
     def on_event(event: BatchEvent) -> None:
+        from grader.worker.protocol import printable
+
         task = state["task"]
         if event.kind == "planned":
-            console.print(f"{assignment}: {event.total} students; {event.message}", highlight=False)
+            console.print(f"{assignment}: {event.total} students; {event.message}", highlight=False, markup=False)
+            eta.to_grade = event.to_grade
+            state.update(total=event.total, done0=event.done, start=time.monotonic())
             progress.start()
             state["task"] = progress.add_task("grading", total=event.total, completed=event.done,
-                                              start_done=event.done, failed=0, last="")
+                                              start_done=event.done, failed=0, last="", eta="--")
+        elif event.kind == "running":
+            eta.slots = max(1, event.slots)
         elif event.kind == "finished" and task is not None:
             record = event.record
-            last = f"{record.student.id} {record.result.score:g}/{record.result.max_score:g}" if record else ""
-            progress.update(task, completed=event.done, failed=event.failed, last=last)  # type: ignore[arg-type]
+            eta.finished(record)
+            if live:
+                last = f"{printable(record.student.id)[:40]} {record.result.score:g}/{record.result.max_score:g}" \
+                    if record else ""
+                progress.update(task, completed=event.done, failed=event.failed, last=last,  # type: ignore[arg-type]
+                                eta=eta.text())
+            else:
+                console.print(_finished_line(event, int(state["total"]), rate(event.done), eta.text()),  # type: ignore[call-overload]
+                              highlight=False)
         elif event.kind in ("stopping", "abandoning"):
-            progress.console.print(f"[yellow]{event.message}[/]", highlight=False)
+            progress.console.print(Text(event.message, style="yellow"), highlight=False)
         elif event.kind == "exporting":
             if task is not None:
                 progress.update(task, last="writing outputs")  # type: ignore[arg-type]
+            if not live:
+                console.print(event.message, highlight=False, markup=False)
 
     start = time.monotonic()
     try:
@@ -178,6 +255,10 @@ def batch(
 
 
 def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    from rich.markup import escape
+
+    from grader.worker.protocol import printable
+
     table = Table(title=f"batch {report.assignment} ({report.layout} layout)", show_header=False)
     table.add_column("what")
     table.add_column("", justify="right")
@@ -192,7 +273,7 @@ def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-de
         table.add_row(what, str(value))
     console.print(table)
     for name, why in report.not_submissions:
-        err.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
+        err.print(f"[yellow]skipped[/] {escape(printable(name))}: {escape(printable(why))}", highlight=False)
     for problem in report.warm_problems:
         err.print(f"[yellow]warm workers not used[/] by a pool worker ({problem}); it graded with a fresh "
                   "sandboxed Python per worker instead (slower, same grades)", highlight=False)

@@ -77,3 +77,25 @@ def test_a_missing_folder_is_a_usage_error(tmp_path):
     result = runner.invoke(cli, ["batch", str(tmp_path / "nope"), "-a", "toy", "-o", str(tmp_path / "out")])
     assert result.exit_code == ExitCode.USAGE_ERROR
     assert "is not a folder" in result.output
+
+
+def test_without_a_terminal_each_finished_student_is_one_line_with_an_eta(tmp_path):
+    """Output to a file or a CI log: progress as it happens, not one bar drawn at the end."""
+    import re
+    import shutil
+
+    subs = tmp_path / "subs"
+    toy_class(subs, 5)
+    shutil.copytree(subs / "t00", subs / "t05")  # the same files as t00: copied, not timed
+    (subs / "[blink]x[red]").mkdir()  # rich markup in a student's name is shown as it is
+    (subs / "[blink]x[red]" / "calc.py").write_text(GOOD + "# markup\n")
+    result = runner.invoke(cli, ["batch", str(subs), "-a", "toy", "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == ExitCode.OK, result.output
+    lines = [line for line in result.output.splitlines() if re.match(r"^\[\s*\d+/7\] ", line)]
+    assert len(lines) == 7, result.output
+    assert [int(re.match(r"^\[\s*(\d+)/", line)[1]) for line in lines] == list(range(1, 8))
+    assert any("[blink]x[red]" in line for line in lines)
+    assert any("(copy)" in line for line in lines)
+    assert all(" /min · ETA " in line and line.endswith("failed") for line in lines)
+    # an estimate from the graded ones: after the first, a time; at the end, nothing left
+    assert "ETA --" not in lines[-1] and lines[-1].split("ETA ")[1].startswith("0:00:00")
