@@ -32,7 +32,8 @@ __all__ = ["ManualScore", "ManualScores", "ManualImportError", "apply_manual", "
            "manual_rows", "export_manual_csv", "parse_manual_csv", "MANUAL_FILE", "CSV_COLUMNS"]
 
 MANUAL_FILE = "manual.json"
-CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "keywords", "answer", "points", "comment")
+CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "keywords", "answer", "look_at", "report",
+               "points", "comment")
 #: the student's text shown to the TA is cut beyond this many characters
 _ANSWER_CHARS = 20_000
 
@@ -111,15 +112,29 @@ def apply_manual(result: SubmissionResult, scores: dict[str, ManualScore],
 # -- export --------------------------------------------------------------------------
 
 
-def manual_rows(records: dict[str, Record], rubric) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """One row per student and manual item of the rubric, with the student's text."""
+def manual_rows(records: dict[str, Record], rubric,  # type: ignore[no-untyped-def]
+                scores: ManualScores | None = None) -> list[dict[str, str]]:
+    """One row per student and manual item: the student's text, what to look at, scores already imported.
+
+    ``look_at`` names the pictures the item is about: those the student's result attached to
+    the item itself or to the automatic items that check the same files (``needs``), such as
+    the optimised images of nyu-dl-hw1's ``gd.optimise`` for its ``gd.visuals``; ``report``
+    links the item's section of the student's report. ``images`` (not a CSV column) carries
+    the pictures themselves, as data URIs, for the HTML form.
+    """
+    from urllib.parse import quote
+
     from grader.rubric.schema import ManualCheck
 
+    scores = scores or ManualScores()
     manual = [i for i in rubric.items if isinstance(i.check, ManualCheck)]
+    needs = {i.id: set(i.needs) - {rubric.answers_file or ""} for i in rubric.items}
     rows = []
     for key in sorted(records, key=lambda k: records[k].student.id):
         record = records[key]
         answers = _answers(record, [i.check.answer_file for i in manual if i.check.answer_file])
+        imported = scores.for_student(key)
+        numbers = {r.id: n for n, r in enumerate(record.result.items, start=1)}
         for item in manual:
             check = item.check
             text = answers.get(check.answer_file or "", "") if check.answer_file else ""
@@ -129,10 +144,19 @@ def manual_rows(records: dict[str, Record], rubric) -> list[dict[str, str]]:  # 
                 graded = next((i for i in record.result.items if i.id == item.id), None)
                 text = (graded.answer if graded is not None else "")[:_ANSWER_CHARS] or (
                     f"[no answer for {check.answer_key} in {rubric.answers_file}]")
+            related = [r for r in record.result.items
+                       if r.id == item.id or (needs[item.id] and needs.get(r.id, set()) & needs[item.id])]
+            images = [(f"{r.id}: {a.title}", f"data:{a.media_type};base64,{a.data_b64}")
+                      for r in related for a in r.artifacts
+                      if a.data_b64 and a.media_type in ("image/png", "image/jpeg", "image/gif")]
+            score = imported.get(item.id)
             rows.append({
                 "student": record.student.id, "name": record.student.name, "item": item.id, "title": item.title,
                 "max_points": f"{item.points:g}", "note": item.note, "keywords": ", ".join(check.keywords),
-                "answer": text, "points": "", "comment": "",
+                "answer": text, "look_at": "; ".join(title for title, _ in images),
+                "report": f"students/{quote(key)}/report.html#item-{numbers[item.id]}" if item.id in numbers else "",
+                "points": f"{score.points:g}" if score else "", "comment": score.comment if score else "",
+                "images": images,  # type: ignore[dict-item]
             })
     return rows
 
@@ -250,11 +274,11 @@ def _batch(out_dir: Path, root: Path | None):  # type: ignore[no-untyped-def]
 
 def export_manual(out_dir: Path, *, fmt: str = "csv", dest: Path | None = None,
                   root: Path | None = None) -> tuple[Path, int]:
-    """Write the manual items of every student for the TAs; returns the file and its row count."""
+    """Write the manual items of every student for the TAs (with scores already imported); returns the file and rows."""
     if fmt not in ("csv", "html"):
         raise ValueError(f"unknown format {fmt!r}; choose csv or html")
     journal, manifest, rubric = _batch(out_dir, root)
-    rows = manual_rows(journal.load(), rubric)
+    rows = manual_rows(journal.load(), rubric, load_manual(out_dir))
     target = Path(dest) if dest else Path(out_dir) / f"manual-items.{fmt}"
     if fmt == "csv":
         export_manual_csv(rows, target)

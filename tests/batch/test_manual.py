@@ -122,3 +122,73 @@ def test_the_cli_exports_imports_and_refuses_with_a_usage_exit_code(graded, tmp_
     assert "imported 1 score(s) for 1 student(s)" in result.output
     result = runner.invoke(cli, ["manual", "export", str(tmp_path / "nowhere")])
     assert result.exit_code == ExitCode.USAGE_ERROR and "run 'grader batch" in result.output
+
+
+def test_a_re_export_keeps_the_scores_already_imported_and_the_round_trip_is_stable(graded):
+    first, _ = export_manual(graded, root=TOY_ROOT)
+    rows = list(csv.DictReader(io.StringIO(first.read_text())))
+    rows[0]["points"], rows[0]["comment"] = "1", "=clear and short"  # a comment that starts like a formula
+    rows[2]["points"] = "0.5"
+    filled = graded.parent / "filled.csv"
+    from grader.batch.csvsafe import csv_text
+
+    filled.write_text(csv_text([list(rows[0])] + [list(r.values()) for r in rows]))
+    assert import_manual(graded, filled, root=TOY_ROOT) == (2, 2)
+    again, _ = export_manual(graded, root=TOY_ROOT)
+    back = list(csv.DictReader(io.StringIO(again.read_text())))
+    assert [(r["student"], r["points"], r["comment"]) for r in back] == [
+        ("t00", "1", "'=clear and short"), ("t01", "", ""), ("t02", "0.5", "")]
+    assert back[0]["report"] == "students/t00/report.html#item-4"
+    assert import_manual(graded, again, root=TOY_ROOT) == (2, 2)  # importing the re-export changes nothing
+    assert json.loads((graded / "manual.json").read_text())["scores"]["t00"]["1.4"]["comment"] == "=clear and short"
+    # the TA's points reach both platforms' files: Canvas's total, Gradescope's per-item column
+    book = gradebook(graded)
+    canvas = {r[2] or r[1]: r[5] for r in csv.reader(io.StringIO((graded / "canvas.csv").read_text()))}
+    assert canvas["t00"] == book["t00"]["total"] and book["t00"]["1.4"] == "1"
+    gradescope = list(csv.DictReader(io.StringIO((graded / "gradescope.csv").read_text())))
+    column = next(c for c in gradescope[0] if c.startswith("1.4:"))
+    assert {r["SID"]: r[column] for r in gradescope} == {"t00": "1", "t01": "", "t02": "0.5"}
+    form = export_manual(graded, fmt="html", root=TOY_ROOT)[0].read_text()
+    assert 'value="1"' in form and "=clear and short</textarea>" in form
+
+
+def test_a_manual_item_shows_the_pictures_of_the_items_that_check_the_same_files():
+    """nyu-dl-hw1's gd.visuals: the TA sees gd.optimise's optimised images, not only a blank box."""
+    from datetime import datetime, timezone
+
+    from grader.batch.discover import Student
+    from grader.batch.fingerprint import Fingerprint
+    from grader.batch.journal import Record
+    from grader.batch.manual import manual_rows, render_manual_form
+    from grader.results.models import Artifact, ItemResult, ItemStatus, SubmissionResult
+    from grader.rubric.schema import Rubric
+
+    rubric = Rubric.model_validate({"assignment": "hw", "title": "hw", "total": 3, "items": [
+        {"id": "gd.optimise", "title": "optimise", "points": 2, "needs": ["gd.py"],
+         "check": {"kind": "tests", "tests": ["t.py::*"]}},
+        {"id": "mlp", "title": "mlp", "points": 1, "needs": ["mlp.py"], "check": {"kind": "tests", "tests": ["t.py::*"]}},
+        {"id": "gd.visuals", "title": "visuals", "points": 1, "extra_credit": True, "needs": ["gd.py"],
+         "check": {"kind": "manual"}}]})
+    png = "iVBORw0KGgo="
+    items = (
+        ItemResult(id="gd.optimise", title="optimise", points=2, max_points=2, status=ItemStatus.PASSED,
+                   artifacts=(Artifact(title="optimised images", media_type="image/png", data_b64=png),
+                              Artifact(title="remote", path="https://evil.example/x.png"))),
+        ItemResult(id="mlp", title="mlp", points=1, max_points=1, status=ItemStatus.PASSED,
+                   artifacts=(Artifact(title="loss curve", media_type="image/png", data_b64=png),)),
+        ItemResult(id="gd.visuals", title="visuals", points=0, max_points=1, status=ItemStatus.MANUAL,
+                   extra_credit=True))
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    result = SubmissionResult(assignment="hw", assignment_title="hw", submission="ann", sha256="x",
+                              outcome="graded", items=items, total_points=3, started_at=when, duration_s=1,
+                              grader_version="0")
+    records = {"ann": Record(key="ann", student=Student(id="ann"), submission_path="/nowhere/ann",
+                             submission_sha256="x", layout="plain", fingerprint=Fingerprint(global_sha256="g", items={}),
+                             result=result, committed_at=when)}
+    (row,) = manual_rows(records, rubric)
+    assert row["look_at"] == "gd.optimise: optimised images"  # not mlp's curve, not a remote picture
+    assert row["report"] == "students/ann/report.html#item-3"
+    page = render_manual_form([row], rubric)
+    assert f'<img src="data:image/png;base64,{png}" alt="gd.optimise: optimised images">' in page
+    assert "evil.example" not in page and "loss curve" not in page
+    assert 'href="students/ann/report.html#item-3"' in page
