@@ -2,7 +2,7 @@
 
 ::
 
-    intake -> course_layout -> required_files -> read_answers -> bind_datasets -> run_notebook -> hidden_tests
+    intake -> course_layout -> no_shadows -> required_files -> read_answers -> bind_datasets -> run_notebook -> hidden_tests
            -> constraint_checks -> manual_items -> (finalize)
 
 Each stage reads and fills a ``GradingContext``; ``DEFAULT_STAGES`` is plain data, so
@@ -33,6 +33,7 @@ from grader.datasets.paths import require as require_dataset
 from grader.datasets.registry import get_dataset
 from grader.intake import NotGradable, Workspace, prepare_workspace
 from grader.intake.layout import apply_aliases, apply_provided, find_definitions, top_level_names
+from grader.intake.shadows import refuse_shadows
 from grader.notebooks.stage import NotebookState, prepare_notebook
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 from grader.rubric.schema import ConstraintCheck, Item, ManualCheck, Rubric, TestsCheck
@@ -90,6 +91,15 @@ def course_layout(ctx: GradingContext) -> None:
     ctx.notes.extend(notes)
 
 
+def no_shadows(ctx: GradingContext) -> None:
+    """Refuse a folder or a native binary that would run instead of the checked ``.py`` (``intake.shadows``)."""
+    assert ctx.workspace is not None
+    try:
+        refuse_shadows(ctx.workspace, ctx.rubric.required_files)
+    except NotGradable as exc:
+        ctx.not_gradable = str(exc)
+
+
 def required_files(ctx: GradingContext) -> None:
     assert ctx.workspace is not None
     present = set(ctx.workspace.files)
@@ -141,7 +151,7 @@ def constraint_checks(ctx: GradingContext) -> None:
     """Static rules; run after the tests so ``only_if_earned`` can see what the code earned."""
     assert ctx.workspace is not None
     for item in ctx.pending(ConstraintCheck):
-        result = score_constraint_item(item, ctx.workspace.path)
+        result = score_constraint_item(item, ctx.workspace.path, trusted=frozenset(p.file for p in ctx.rubric.provided))
         check = item.check
         assert isinstance(check, ConstraintCheck)
         idle = [i for i in check.only_if_earned if i in ctx.results and ctx.results[i].points <= 0]
@@ -214,7 +224,7 @@ def _defined_elsewhere(ctx: GradingContext, name: str) -> str:
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (
-    intake, course_layout, required_files, read_answers, bind_datasets, run_notebook, hidden_tests, constraint_checks, manual_items,
+    intake, course_layout, no_shadows, required_files, read_answers, bind_datasets, run_notebook, hidden_tests, constraint_checks, manual_items,
 )
 
 

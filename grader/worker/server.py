@@ -43,6 +43,7 @@ from types import ModuleType
 from typing import Any
 
 from . import probes
+from . import sources
 from .protocol import Handle, ProtocolError, decode_message, encode_message, read_frame, safe_repr, write_frame
 
 #: requests from the trusted side are small except for input tensors
@@ -353,6 +354,7 @@ def install_import_hook(threads: int) -> None:
 def serve_channel(fd_in: int, fd_out: int, workspace: str) -> None:
     """Answer requests on the channel until it ends, with the student's code importable from ``workspace``."""
     sys.path.insert(0, workspace)
+    sources.install(workspace)  # the workspace's modules load from their checked .py files only
     # Keep the channel off the low fds a student's code would naturally touch.
     fd_in, fd_out, old = os.dup(fd_in), os.dup(fd_out), (fd_in, fd_out)
     for fd in old:
