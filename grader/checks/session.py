@@ -49,6 +49,8 @@ MAX_DEATHS = 3
 STARTUP_S = 60.0
 #: what a single error reply may carry to the student's report
 _MESSAGE_CAP, _TRACEBACK_CAP = 4000, 8000
+#: at most this many compatibility notes per submission
+_COMPAT_NOTES = 40
 
 
 class GradingError(Exception):
@@ -163,6 +165,9 @@ class WorkerSession:
         self.call_s = limits.call_s
         #: notebook mode: each new worker runs the notebook's cells before it answers anything
         self.notebook = notebook
+        #: what the sandbox's compatibility hooks did for the student's code (a CUDA device run on the
+        #: CPU, a dataset served, a Colab line skipped), from the workers' replies, for the report
+        self.compat_notes: list[str] = []
 
     # ----------------------------------------------------------------- lifetime
 
@@ -317,6 +322,7 @@ class WorkerSession:
             process.kill(cause)
             self._record_death(cause)
             raise WorkerDied(cause)
+        self._keep_compat_notes(reply.get("notes"))
         notes = self._limit_notes(before, process.counters())
         for note in notes:
             process.output.note(note)
@@ -332,6 +338,18 @@ class WorkerSession:
             self._record_death(cause)
             raise WorkerDied(cause)
         return reply.get("value")
+
+    # ----------------------------------------------------------------- notes
+
+    def _keep_compat_notes(self, sent: Any) -> None:
+        """What the sandbox's compatibility hooks did (``graderworker.compat.notes``), kept as text only."""
+        if type(sent) is not list:
+            return
+        for note in sent[:_COMPAT_NOTES]:
+            if type(note) is str and len(self.compat_notes) < _COMPAT_NOTES:
+                text = printable(" ".join(note.split())[:500])
+                if text and text not in self.compat_notes:
+                    self.compat_notes.append(text)
 
     # ----------------------------------------------------------------- limit notes
 

@@ -67,4 +67,5 @@ def prepare_notebook(ctx: "GradingContext") -> NotebookState | None:
     ctx.warnings.extend(f"Notebook: {line}" for line in run.summary())
     if session.death_causes:
         ctx.warnings.extend(f"The worker running your notebook stopped: {c}" for c in session.death_causes)
+    ctx.notes.extend(n for n in session.compat_notes if n not in ctx.notes)  # Colab lines skipped, ...
     return NotebookState(session=session, run=run)

@@ -110,14 +110,19 @@ def preexec_for(launch: Launch, cgroup_procs: tuple[str, ...] = ()) -> Callable[
 
 
 def base_env(limits: Limits, *, home: str, pythonpath: str) -> dict[str, str]:
-    """The whole environment the worker sees: nothing of the grader's leaks through."""
+    """The whole environment the worker sees: nothing of the grader's leaks through.
+
+    ``pythonpath`` is the folder holding ``graderworker``; its ``site`` folder goes on the
+    path too, so its ``sitecustomize`` installs the compatibility hooks
+    (``graderworker.compat``) in every Python process of the sandbox.
+    """
     threads = str(limits.threads)
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "PYTHONPATH": pythonpath,
+        "PYTHONPATH": f"{pythonpath}{os.pathsep}{pythonpath}/graderworker/site",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",

@@ -10,7 +10,8 @@ user, bubblewrap makes a user namespace and forbids nested ones.
 
 bubblewrap installs the seccomp filter (``--seccomp FD``, built by
 ``grader.sandbox.seccomp``) right before it runs ``setpriv``, so everything the student
-runs is under it. ``/tmp`` is a tmpfs capped at ``Limits.disk_mb``.
+runs is under it. ``/tmp`` is a tmpfs capped at ``Limits.disk_mb``. ``/content`` (where a
+Colab notebook keeps its files) is a link to the workspace.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ __all__ = ["BwrapBackend"]
 
 SANDBOX_WORKSPACE = "/workspace"
 SANDBOX_WORKER_ROOT = "/run/grader"
+#: ``/content`` (Colab's working folder) is a link to the workspace
+COLAB_CONTENT = "/content"
 #: a backend stops trying warm sandboxes after this many failed starts (and grades the slow way)
 _WARM_TRIES = 3
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives")
@@ -123,6 +126,8 @@ class BwrapBackend(Backend):
             self._refuse_forbidden(Path(host))
             args += _mkdirs(str(Path(inside).parent), made) + ["--ro-bind", str(host), inside]
         args += ["--bind", str(spec.workspace), SANDBOX_WORKSPACE, "--chdir", SANDBOX_WORKSPACE]
+        # Colab's working folder, which students' notebooks name in paths (docs/course-packages.md)
+        args += ["--symlink", SANDBOX_WORKSPACE, COLAB_CONTENT]
         if not self._as_root:
             args += ["--unshare-user", "--disable-userns"]
         env = base_env(spec.limits, home="/tmp", pythonpath=SANDBOX_WORKER_ROOT)

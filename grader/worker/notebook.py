@@ -12,6 +12,10 @@ returned as nbformat-shaped dicts, capped here (and checked again on the trusted
 streams, the last expression's value, ``display()`` data and matplotlib figures, as
 ``text/plain`` and PNG/JPEG only (no HTML or scripts from the student reach the report).
 
+Colab-only lines (``!pip install``, ``%pip``, ``%matplotlib inline``, ``drive.mount``) are skipped
+and listed in the report (``compat.colab``); a missing module's error says what to do
+(``compat.missing``).
+
 This module runs inside the sandbox: it imports nothing from ``grader``.
 """
 
@@ -26,6 +30,8 @@ import time
 import traceback
 import types
 from typing import Any
+
+from .compat import colab, missing
 
 __all__ = ["NotebookKernel", "CellTimeout", "CELL_FILENAME"]
 
@@ -88,6 +94,7 @@ class NotebookKernel:
         self._current = -1
         self.failed_cells: list[int] = []
         _install_capture(self)
+        colab.install_shell(self.shell)  # Colab-only lines (!pip, %pip, drive.mount) skipped and noted
 
     # ----------------------------------------------------------------- cells
 
@@ -239,7 +246,7 @@ def _error_output(exc: BaseException, index: int) -> dict:
     if isinstance(exc, SyntaxError):
         lines.append(f"  cell {index}, line {exc.lineno}\n    {(exc.text or '').rstrip()}\n")
     try:
-        message = str(exc)
+        message = missing.message_for(exc, str(exc))
     except BaseException:  # noqa: BLE001 - a student's exception may break __str__
         message = "<message could not be shown>"
     name = type(exc).__name__

@@ -19,7 +19,9 @@ times the call itself and does not want the result's transfer in the time).
 
 Every reply is ``{"type": "result", "id", "value"}`` or ``{"type": "error", "id",
 "exc_type", "message", "traceback", "where"}``; the traceback keeps only the
-student's own frames.
+student's own frames, and a missing module's message says what to do (``compat.missing``).
+A reply may also carry ``"notes"``: what the compatibility hooks (``compat``) did since the
+last reply ("your code asked for the cuda device ..."), for the report.
 
 torch is imported only when the code needs it (``--preload torch`` when the grader
 saw ``import torch`` in the submission, or the first tensor that arrives): a
@@ -42,7 +44,9 @@ import traceback
 from types import ModuleType
 from typing import Any
 
-from . import probes
+from . import compat, probes
+from .compat import missing as compat_missing
+from .compat import notes as compat_notes
 from . import sources
 from .protocol import Handle, ProtocolError, decode_message, encode_message, read_frame, safe_repr, write_frame
 
@@ -231,10 +235,13 @@ class _Server:
             self._reply(reply)
 
     def _reply(self, reply: dict) -> None:
+        new_notes = compat_notes.take_new()  # what the compatibility hooks did, for the report
+        if new_notes:
+            reply["notes"] = new_notes
         try:
             payload = encode_message(reply, self.handle_for)
         except BaseException as exc:  # noqa: BLE001 - encoding touches student objects
-            payload = encode_message(self._error(reply.get("id"), exc))
+            payload = encode_message({**self._error(reply.get("id"), exc), "notes": new_notes})
         try:
             write_frame(self.fd_out, payload)
         except OSError:
@@ -257,7 +264,7 @@ class _Server:
         if isinstance(exc, SystemExit):
             message = f"the code called sys.exit({safe_repr(exc.code)})"
         else:
-            message = _safe_str(exc)
+            message = compat_missing.message_for(exc, _safe_str(exc))
         return {
             "type": "error",
             "id": request_id,
@@ -346,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
 def install_import_hook(threads: int) -> None:
     """Seed numpy and torch, and set torch's threads, whenever they are imported (see ``_ImportHook``)."""
     sys.dont_write_bytecode = True
+    compat.install()  # normally done by sitecustomize already
     _hook.threads = threads
     if _hook not in sys.meta_path:
         sys.meta_path.insert(0, _hook)
@@ -355,6 +363,7 @@ def serve_channel(fd_in: int, fd_out: int, workspace: str) -> None:
     """Answer requests on the channel until it ends, with the student's code importable from ``workspace``."""
     sys.path.insert(0, workspace)
     sources.install(workspace)  # the workspace's modules load from their checked .py files only
+    compat.activate(workspace)
     # Keep the channel off the low fds a student's code would naturally touch.
     fd_in, fd_out, old = os.dup(fd_in), os.dup(fd_out), (fd_in, fd_out)
     for fd in old:
