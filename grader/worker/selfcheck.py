@@ -16,6 +16,8 @@ import sys
 import traceback
 from typing import Any
 
+from .compat import missing
+
 
 def _where(exc: BaseException, root: str) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.realpath(f.filename).startswith(root)]
@@ -33,7 +35,8 @@ def _describe(exc: BaseException) -> str:
         text = ""
     if isinstance(exc, SystemExit):
         text = f"the module called sys.exit({exc.code!r}) while being imported"
-    return f"{type(exc).__name__}: {text}"[:1000]
+    text = missing.message_for(exc, text)  # a module the grading environment lacks: what to do
+    return f"{type(exc).__name__}: {text}"[:1500]
 
 
 class _Collector:

@@ -84,6 +84,14 @@ def test_import_errors_point_at_the_students_line(workdir):
     assert not line.ok and "calc.py:4" in line.detail and "NameError" in line.detail
 
 
+def test_a_module_the_grading_environment_lacks_is_named_with_what_to_do(workdir):
+    (workdir / "calc.py").write_text("import tensorflow\n\ndef add(a, b):\n    return a + b\n")
+    report = run_self_check(workdir, load_spec(workdir / SPEC_FILE), smoke=False)
+    line = next(line for line in report.lines if line.step == "imports")
+    assert not line.ok and "The grading environment does not have tensorflow" in line.detail, line.detail
+    assert "tensorflow_datasets" in line.detail, "the message should say what to use instead"
+
+
 def test_cli_check_exit_codes(workdir, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     result = runner.invoke(app, ["check", str(workdir), "--no-smoke"])
