@@ -43,8 +43,10 @@ def mentions_cuda(workspace: str) -> bool:
             if not name.endswith((".py", ".ipynb")):
                 continue
             path = os.path.join(folder, name)
+            if os.path.islink(path):
+                continue
             seen += 1
-            if budget <= 0 or seen > _SCAN_FILES or os.path.islink(path):
+            if budget <= 0 or seen > _SCAN_FILES:
                 return False
             try:
                 with open(path, "rb") as fh:
