@@ -134,7 +134,7 @@ def _grade(tmp_path: Path, files: dict[str, str], assignment: str = "compat", ba
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
-    return grade(folder, assignment=assignment, root=ROOT, backend=backend or "bwrap")
+    return grade(folder, assignment=assignment, root=ROOT, backend=backend or "bwrap", out_dir=tmp_path / "out")
 
 
 def _failures(result: SubmissionResult) -> str:
@@ -152,6 +152,8 @@ def test_a_course_style_submission_gets_every_stand_in_and_the_notes_say_so(tmp_
     assert "skipped drive.mount('/content/drive') (at course_data.py:51)" in notes, notes
     assert "skipped files.upload() (at course_data.py:52)" in notes, notes
     assert "nltk.download('punkt') could not run" in notes, notes
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "your code asked for the cuda device (at dev.py:9); this grader has no GPU, so it ran on the CPU" in report
 
 
 def test_code_that_never_mentions_cuda_runs_without_the_device_mapping(tmp_path):
