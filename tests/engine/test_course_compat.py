@@ -55,6 +55,10 @@ def mnist(train):
     return {"n": len(ds), "shape": list(image.shape), "sum": float(image.sum()), "label": label, "wrote": wrote()}
 
 
+def mnist_test_size():
+    return len(datasets.MNIST("data", train=False, download=True, transform=transforms.ToTensor()))
+
+
 def fashion():
     return len(datasets.FashionMNIST("data", train=True, download=True))
 
@@ -137,6 +141,11 @@ def _grade(tmp_path: Path, files: dict[str, str], assignment: str = "compat", ba
     return grade(folder, assignment=assignment, root=ROOT, backend=backend or "bwrap", out_dir=tmp_path / "out")
 
 
+def _line(source: str, needle: str) -> int:
+    """The line of ``source`` (as written to its file) where ``needle`` first appears."""
+    return next(n for n, line in enumerate(source.split("\n"), 1) if needle in line)
+
+
 def _failures(result: SubmissionResult) -> str:
     return "\n".join(f"{i.id}: {i.points}/{i.max_points} {i.messages} {i.instructor_detail}"
                      for i in result.items if i.points < i.max_points)
@@ -146,14 +155,19 @@ def test_a_course_style_submission_gets_every_stand_in_and_the_notes_say_so(tmp_
     result = _grade(tmp_path, {"course_data.py": COURSE_DATA, "dev.py": DEV_CUDA, **OTHERS})
     assert result.score == result.max_score, _failures(result)
     notes = "\n".join(result.notes)
-    assert "your code asked for the cuda device (at dev.py:9)" in notes and "so it ran on the CPU" in notes, notes
+    device_line = _line(DEV_CUDA, "to(DEVICE)")
+    assert f"your code asked for the cuda device (at dev.py:{device_line})" in notes, notes
+    assert "so it ran on the CPU" in notes, notes
     assert "tensorflow_datasets.load('imdb_reviews', split='train') was served from the grader's copy" in notes
     assert "torchvision.datasets.MNIST(train=True) was served from the grader's copy of MNIST (60000 images" in notes
-    assert "skipped drive.mount('/content/drive') (at course_data.py:51)" in notes, notes
-    assert "skipped files.upload() (at course_data.py:52)" in notes, notes
+    assert "MNIST(train=False) was built from the grader's copy of MNIST with its 10000 images; its labels are " \
+           "held out" in notes, notes
+    assert f"skipped drive.mount('/content/drive') (at course_data.py:{_line(COURSE_DATA, 'drive.mount')})" in notes
+    assert f"skipped files.upload() (at course_data.py:{_line(COURSE_DATA, 'files.upload')})" in notes, notes
     assert "nltk.download('punkt') could not run" in notes, notes
     report = (tmp_path / "out" / "report.html").read_text()
-    assert "your code asked for the cuda device (at dev.py:9); this grader has no GPU, so it ran on the CPU" in report
+    assert (f"your code asked for the cuda device (at dev.py:{_line(DEV_CUDA, 'to(DEVICE)')}); this grader has no "
+            "GPU, so it ran on the CPU") in report
 
 
 def test_code_that_never_mentions_cuda_runs_without_the_device_mapping(tmp_path):

@@ -46,6 +46,9 @@ def test_mnist_train_served_without_download(student):
 
 
 def test_mnist_test_split_is_held_out(student):
+    # built with the test images (code that builds both splits at once still trains) ...
+    assert student.course_data.mnist_test_size() == 10000
+    # ... but reading a label says they are held out
     error = _raises(student.course_data.mnist, False)
     assert error.exc_type == "DatasetNotAvailable" and "labels are held out" in error.message, error.describe()
 
