@@ -121,7 +121,30 @@ def mode_on():
     return torch._C._is_torch_function_mode_enabled()
 '''
 
+COURSE_ENV = '''
+import cv2 as cv
+import numpy as np
+import torch
+import torchvision.transforms as transforms
+from torchvision.models import VGG13_BN_Weights, vgg13_bn
+from tqdm import tqdm
+from PIL import Image
+from skimage.data import camera
+
+
+def check():
+    image = transforms.Compose([transforms.Resize(64), transforms.ToTensor(), transforms.Normalize(0.5, 0.5)])(
+        Image.fromarray(camera()))
+    return {"camera": list(camera().shape), "resized": list(image.shape), "vgg": type(vgg13_bn()).__name__,
+            "cv2": cv.__version__, "tqdm": sum(tqdm(range(3), disable=True)) == 3}
+
+
+def pretrained():
+    return vgg13_bn(VGG13_BN_Weights.IMAGENET1K_V1)
+'''
+
 OTHERS = {
+    "course_env.py": COURSE_ENV,
     "needs_tf.py": "import tensorflow as tf\nx = 1\n",
     "needs_pkg.py": "import wandb\nx = 1\n",
     "needs_own.py": "from mypkg import helpers\nx = 1\n",
@@ -165,6 +188,8 @@ def test_a_course_style_submission_gets_every_stand_in_and_the_notes_say_so(tmp_
     assert f"skipped drive.mount('/content/drive') (at course_data.py:{_line(COURSE_DATA, 'drive.mount')})" in notes
     assert f"skipped files.upload() (at course_data.py:{_line(COURSE_DATA, 'files.upload')})" in notes, notes
     assert "nltk.download('punkt') could not run" in notes, notes
+    assert f"your code asked to download vgg13_bn-abd245e5.pth (at course_env.py:{_line(COURSE_ENV, 'IMAGENET1K_V1)')})" \
+           in notes, notes
     report = (tmp_path / "out" / "report.html").read_text()
     assert (f"your code asked for the cuda device (at dev.py:{_line(DEV_CUDA, 'to(DEVICE)')}); this grader has no "
             "GPU, so it ran on the CPU") in report

@@ -11,6 +11,7 @@ nothing is imported until the hooked module itself is, so a start costs nothing.
 - ``torchvision_mnist``: ``torchvision.datasets.MNIST(download=True)`` served from ``/data/mnist``;
 - ``tfds``: a ``tensorflow_datasets`` stand-in serving ``imdb_reviews`` from ``/data/imdb``;
 - ``nltk_offline``: NLTK's English stop words offline, ``nltk.download`` without network;
+- ``hub``: a download of pretrained weights says at once that there is no network;
 - ``devices``: CUDA devices mapped to the CPU where there is no GPU, GPU checkpoints loaded on the CPU;
 - ``colab``: ``google.colab`` and a notebook's ``!``/``%`` Colab lines skipped;
 - ``missing``: what to do about a module the environment lacks (appended to the error);
@@ -46,6 +47,7 @@ def install() -> None:
     finder.after("torchvision.datasets.mnist", _lazy("torchvision_mnist", "patch"))
     finder.after("nltk", _lazy("nltk_offline", "patch"))
     finder.after("torch", _lazy("devices", "patch_load"))
+    finder.after("torch.hub", _lazy("hub", "patch"))
     finder.stand_in("tensorflow_datasets", lambda: importlib.import_module(f"{__name__}.tfds"))
     finder.stand_in("google.colab", _lazy("colab", "make_package"), parent_if_missing="google")
     sys.meta_path.insert(0, finder)

@@ -92,3 +92,14 @@ def test_missing_own_module(student):
 
 def test_colab_lines_in_a_py_file(student):
     assert student.course_data.colab() == {}
+
+
+def test_packages_the_starters_import_work(student):
+    got = student.course_env.check()
+    assert got["camera"] == [512, 512] and got["resized"] == [1, 64, 64], got  # cs446-hw3's siren_utils
+    assert got["vgg"] == "VGG" and got["cv2"] and got["tqdm"], got  # nyu-dl-hw1's gd.py header
+
+
+def test_packages_pretrained_weights_say_there_is_no_network(student):
+    error = _raises(student.course_env.pretrained)
+    assert error.exc_type == "WeightsNotAvailable" and "has no network" in error.message, error.describe()
