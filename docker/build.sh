@@ -45,9 +45,13 @@ else
 fi
 "$PY" - > "$STAGE/requirements.txt" <<'PYEOF'
 import tomllib
-for dep in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]:
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+# the grader's dependencies and the packages the courses' starter code imports
+for dep in project["dependencies"] + project["optional-dependencies"]["courses"]:
     print(dep)
 PYEOF
+# torchvision built for the pinned torch, without its dependencies (they would pull a CUDA torch)
+"$PY" -m pip download --quiet --no-deps --only-binary :all: -d "$STAGE/wheels" "torchvision==0.28.0"
 "$PY" -m pip download --quiet --only-binary :all: -d "$STAGE/wheels" --find-links "$STAGE/wheels" \
   "torch==$TORCH_VERSION" "setuptools>=68" wheel -r "$STAGE/requirements.txt"
 

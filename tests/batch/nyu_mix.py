@@ -34,9 +34,9 @@ REFERENCE = REPO / "reference" / "nyu-dl-hw1"
 FILES = ("mlp.py", "gd.py")
 #: points of each automatic item in rubrics/nyu-dl-hw1/rubric.yaml
 POINTS = {
-    "backprop.forward": 3, "backprop.mse_loss": 2, "backprop.bce_loss": 2, "backprop.backward_relu_identity": 3,
-    "backprop.backward_sigmoid": 3, "backprop.edge_cases": 2, "backprop.housekeeping": 1, "backprop.rules": 2,
-    "gd.optimise": 2,
+    "backprop.forward": 3, "backprop.mse_loss": 2, "backprop.bce_loss": 2, "backprop.bce_saturation": 1,
+    "backprop.backward_relu_identity": 3, "backprop.backward_sigmoid": 3, "backprop.edge_cases": 2,
+    "backprop.rules": 2, "gd.optimise": 2,
 }
 MLP_ITEMS = tuple(i for i in AUTOMATIC_ITEMS if i.startswith("backprop.") and i != "backprop.rules")
 _EPOCH = (2024, 9, 1, 12, 0, 0)
@@ -143,8 +143,8 @@ def _write(dest: Path, student: str, content: dict[str, str] | bytes, form: str,
 #: the kinds the test suite grades (every kind of mistake the batch must tell apart, one of each
 #: hostile behaviour; the bench grades all of them)
 TEST_KINDS = ("reference", "template", "variant-mse_sum_not_mean", "variant-bce_grad_sign",
-              "variant-sigmoid_grad_sign", "variant-relu_grad_leaky", "variant-clear_keeps_cache",
-              "variant-uses_torch_nn_functional", "variant-gd_returns_input", "hostile-broken-zip",
+              "variant-sigmoid_grad_sign", "variant-relu_grad_leaky", "variant-bce_log_of_zero",
+              "variant-backward_uses_autograd", "variant-gd_returns_input", "hostile-broken-zip",
               "hostile-zip-slip", "hostile-exit-at-import", "hostile-memory-bomb", "hostile-snoop")
 
 

@@ -11,20 +11,15 @@ Only the names in ``__all__`` can be called from the trusted side.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 __all__ = [
     "load_parameters",
-    "cache_entries",
-    "tiny_classifier",
-    "class_logit_loss",
-    "class_nll_loss",
-    "class_score",
-    "class_logit",
-    "model_state",
+    "imagenet_standin",
+    "course_start_image",
+    "label_logit",
+    "call_as_course_main",
 ]
 
 _PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
@@ -60,107 +55,96 @@ def load_parameters(net, params: dict) -> None:
             current.copy_(value)
 
 
-def cache_entries(net) -> int:
-    """How many entries of ``net.cache`` still hold something (a value other than None)."""
-    cache = getattr(net, "cache", None)
-    if cache is None:
-        return 0
-    if isinstance(cache, dict):
-        return sum(1 for value in cache.values() if value is not None)
-    try:
-        return len(cache)
-    except TypeError:
-        return 1
+#: ImageNet's per-channel statistics: the course's normalize_and_jitter normalises with them
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+#: the course's image size and number of classes (VGG13-BN on ImageNet)
+IMAGE_SHAPE = (1, 3, 224, 224)
+NUM_CLASSES = 1000
+#: the last layer's weights are scaled up so that logits spread as a trained classifier's do
+#: (a plain random init gives logits so close together that no image moves a probability)
+_LOGIT_SCALE = 4.0
 
 
-def tiny_classifier(seed: int, num_classes: int = 5, image_shape=(1, 3, 16, 16)) -> nn.Module:
-    """A small convolutional classifier with deterministic weights, in eval mode.
+def imagenet_standin(seed: int) -> nn.Module:
+    """The grader's stand-in for the course's VGG13-BN: same input, same output, same modes.
 
-    Conv-BN-ReLU-max-pool twice, then a linear layer on the flattened features: a
-    miniature of the VGG-BN the course used (H and W should be multiples of 4). Weights
-    and BatchNorm statistics come from a generator seeded with ``seed``, so the worker
-    and the trusted side build the same model; the global torch RNG is left untouched.
+    VGG13-BN's ImageNet weights cannot be downloaded on the grading machine, so the
+    grader builds this small classifier instead, deterministically from ``seed`` (the
+    worker and the trusted side build the same one): it takes a normalised
+    ``1 x 3 x 224 x 224`` image, has BatchNorm and Dropout like VGG13-BN, ends in 1000
+    logits, and is returned in training mode, as the course's ``main`` hands VGG13-BN
+    over. Its BatchNorm statistics are measured on mid-grey noise images (the course's
+    starting point); the global torch RNG is left untouched.
     """
-    channels = int(image_shape[1])
     gen = torch.Generator().manual_seed(int(seed))
+
+    def block(c_in: int, c_out: int) -> list[nn.Module]:
+        return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
+
     with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
         model = nn.Sequential(
-            nn.Conv2d(channels, 8, 3, padding=1),
-            nn.BatchNorm2d(8),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1),
-            nn.BatchNorm2d(16),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(16 * (int(image_shape[2]) // 4) * (int(image_shape[3]) // 4), int(num_classes)),
+            nn.AvgPool2d(8), *block(3, 16), *block(16, 32),
+            nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Dropout(0.5), nn.Linear(32 * 7 * 7, NUM_CLASSES),
         )
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, (nn.Conv2d, nn.Linear)):
-                fan_in = module.weight[0].numel()
-                module.weight.copy_(torch.randn(module.weight.shape, generator=gen) * math.sqrt(2.0 / fan_in))
-                module.bias.copy_(torch.randn(module.bias.shape, generator=gen) * 0.1)
-            elif isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(1.0 + 0.1 * torch.randn(n, generator=gen))
-                module.bias.copy_(0.1 * torch.randn(n, generator=gen))
-                module.running_mean.copy_(0.1 * torch.randn(n, generator=gen))
-                module.running_var.copy_(0.5 + torch.rand(n, generator=gen))
-    return model.eval()
+        mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+        with torch.no_grad():
+            for norm in norms:
+                norm.momentum = None  # a plain average over the calibration batches
+            model.train()
+            for _ in range(8):
+                pixels = (torch.randn(4, *IMAGE_SHAPE[1:], generator=gen) * 8 + 128) / 255
+                model((pixels - mean) / std)
+            for norm in norms:
+                norm.momentum = 0.1
+            model[-1].weight.mul_(_LOGIT_SCALE)
+            model[-1].bias.zero_()
+    return model.train()
 
 
-class _NegativeLogit:
-    """``logits -> -logits[:, target].sum()``: minimising it raises the target's logit."""
+def course_start_image(seed: int):
+    """The starting image exactly as the course's ``main`` makes it, from a seeded generator.
 
-    def __init__(self, target: int):
-        self.target = int(target)
+    ``1 x 224 x 224 x 3`` noise around mid-grey in [0, 1], permuted to ``1 x 3 x 224 x 224``
+    (a non-contiguous view), with ``requires_grad_()`` already called, as main() does.
+    """
+    gen = torch.Generator().manual_seed(int(seed))
+    image = torch.randn(1, IMAGE_SHAPE[2], IMAGE_SHAPE[3], IMAGE_SHAPE[1], generator=gen)
+    image = (image * 8 + 128) / 255
+    image = image.permute(0, 3, 1, 2)
+    image.requires_grad_()
+    return image
 
-    def __call__(self, logits):
-        return -logits[:, self.target].sum()
+
+class _LabelLogit:
+    """``tensor -> tensor[0, label].mean()``: the course's third argument, a score to maximise."""
+
+    def __init__(self, label: int):
+        self.label = int(label)
+
+    def __call__(self, tensor):
+        return tensor[0, self.label].mean()
 
     def __repr__(self) -> str:
-        return f"<loss: minus the logit of class {self.target}>"
+        return f"<lambda tensor: tensor[0, {self.label}].mean()>"
 
 
-class _NegativeLogProbability:
-    """``logits -> -log_softmax(logits)[:, target].sum()``: the cross-entropy towards ``target``."""
-
-    def __init__(self, target: int):
-        self.target = int(target)
-
-    def __call__(self, logits):
-        return -torch.log_softmax(logits, dim=1)[:, self.target].sum()
-
-    def __repr__(self) -> str:
-        return f"<loss: cross-entropy towards class {self.target}>"
+def label_logit(label: int):
+    """The score the course's ``main`` passes to ``gradient_descent`` for ``label``."""
+    return _LabelLogit(label)
 
 
-def class_logit_loss(target: int):
-    """A loss for ``gradient_descent``: minus the target class's logit."""
-    return _NegativeLogit(target)
+def call_as_course_main(gradient_descent, label: int, image_seed: int, model_seed: int):
+    """Call the student's ``gradient_descent`` the way the course's ``main`` does, and return its image.
 
-
-def class_nll_loss(target: int):
-    """A loss for ``gradient_descent``: minus the log softmax probability of the target class."""
-    return _NegativeLogProbability(target)
-
-
-def class_logit(model, image, target: int) -> float:
-    """The logit of class ``target`` for ``image`` (``1 x C x H x W``)."""
-    with torch.no_grad():
-        return float(model(torch.as_tensor(image, dtype=torch.float32))[0, int(target)])
-
-
-def class_score(model, image, target: int) -> float:
-    """Softmax probability of class ``target`` for ``image`` (``1 x C x H x W``)."""
-    with torch.no_grad():
-        logits = model(torch.as_tensor(image, dtype=torch.float32))
-        return float(torch.softmax(logits, dim=1)[0, int(target)])
-
-
-def model_state(model) -> dict:
-    """A detached copy of the model's parameters and buffers, plus whether it is training."""
-    state = {name: value.detach().clone() for name, value in model.state_dict().items()}
-    return {"state": state, "training": bool(model.training)}
+    Positionally, with three arguments: the starting image (``requires_grad_()`` called),
+    the classifier in training mode, and ``lambda tensor: tensor[0, label].mean()``. Only
+    the returned image leaves the worker: the trusted side scores it on its own copy of the
+    classifier.
+    """
+    image = course_start_image(image_seed)
+    model = imagenet_standin(model_seed)
+    return gradient_descent(image, model, label_logit(label))

@@ -82,12 +82,15 @@ def random_parameters(rng, n_in: int, hidden: int, n_out: int, *, w_scale: float
 def make_mlp(student, rng, n_in: int, hidden: int, n_out: int, f: str, g: str, params=None):
     """Build the student's ``MLP(n_in, hidden, f, hidden, n_out, g)`` and load parameters into it.
 
-    Returns ``(handle, params)``; the parameters are drawn from ``rng`` unless given.
+    Returns ``(handle, params)``; the parameters are drawn from ``rng`` unless given. Like the
+    course's tests, it calls ``clear_grad_and_cache()`` before the first forward pass, so a
+    backward that accumulates into the gradients (``+=``) and one that assigns them agree.
     """
     net = student.mlp.MLP(n_in, hidden, f, hidden, n_out, g)
     if params is None:
         params = random_parameters(rng, n_in, hidden, n_out)
     student.probe.load_parameters(net, params)
+    net.clear_grad_and_cache()
     return net, params
 
 
