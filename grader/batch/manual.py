@@ -32,8 +32,8 @@ __all__ = ["ManualScore", "ManualScores", "ManualImportError", "apply_manual", "
            "manual_rows", "export_manual_csv", "parse_manual_csv", "MANUAL_FILE", "CSV_COLUMNS"]
 
 MANUAL_FILE = "manual.json"
-CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "keywords", "answer", "look_at", "report",
-               "points", "comment")
+CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "key", "keywords", "answer", "look_at",
+               "report", "points", "comment")
 #: the student's text shown to the TA is cut beyond this many characters
 _ANSWER_CHARS = 20_000
 
@@ -152,7 +152,9 @@ def manual_rows(records: dict[str, Record], rubric,  # type: ignore[no-untyped-d
             score = imported.get(item.id)
             rows.append({
                 "student": record.student.id, "name": record.student.name, "item": item.id, "title": item.title,
-                "max_points": f"{item.points:g}", "note": item.note, "keywords": ", ".join(check.keywords),
+                "max_points": f"{item.points:g}", "note": item.note,
+                "key": item.key,  # the rubric's TA-only answer key: this sheet is for the TA
+                "keywords": ", ".join(check.keywords),
                 "answer": text, "look_at": "; ".join(title for title, _ in images),
                 "report": f"students/{quote(key)}/report.html#item-{numbers[item.id]}" if item.id in numbers else "",
                 "points": f"{score.points:g}" if score else "", "comment": score.comment if score else "",

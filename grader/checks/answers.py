@@ -106,7 +106,14 @@ def load_answers(workspace: Path, filename: str, ids: Iterable[str] | None = Non
             values = _from_markdown(text, known)
     except _Unreadable as exc:
         return Answers(filename, problem=f"{filename} could not be read: {exc}")
+    except (RecursionError, MemoryError):  # deep JSON in a notebook, or any parser's own recursion
+        return Answers(filename, problem=f"{filename} could not be read: it is nested too deeply "
+                                         f"(at most {MAX_ANSWER_DEPTH} levels)")
     return Answers(filename, values)
+
+
+#: how deep an answer's lists and mappings may nest (a real answer uses two or three levels)
+MAX_ANSWER_DEPTH = 32
 
 
 class _Unreadable(ValueError):
@@ -114,13 +121,22 @@ class _Unreadable(ValueError):
 
 
 class _AnswersLoader(yaml.SafeLoader):
-    """Safe YAML with keys kept as written and no aliases."""
+    """Safe YAML with keys kept as written, no aliases, and at most ``MAX_ANSWER_DEPTH`` levels."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Unreadable(f"line {event.start_mark.line + 1}: aliases (*name) are not allowed in answers")
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_ANSWER_DEPTH:
+            event = self.peek_event()
+            raise _Unreadable(f"line {event.start_mark.line + 1}: nested more than {MAX_ANSWER_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _AnswersLoader, node: yaml.MappingNode) -> dict[str, Any]:

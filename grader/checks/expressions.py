@@ -3,8 +3,11 @@
 ``sympy.sympify`` runs ``eval`` on its input, so it never sees a student's string.
 Here a formula is parsed with :mod:`ast` into a tree that may hold only numbers, the
 names the item allows, + - * / ** and a few named functions; that tree is then built
-into a sympy expression node by node. Sizes are capped (characters, nodes, constant
-exponents) so a hostile answer cannot make the trusted side work for long.
+into a sympy expression node by node. Sizes are capped before any algebra (characters,
+nodes, constant exponents, integer literals, the formula's total degree), and the algebra
+itself (``check_equivalent``, ``evaluate``, ``number``) runs in a helper process with a time
+and memory bound of its own (``grader.checks.bounded``), so a hostile answer costs at most
+that bound and fails only its own item, with a message.
 
 Written answers often carry their left-hand side (``h3 = w*(x3 + w*x2)``) and ``^``
 for powers; both are accepted.
@@ -21,12 +24,22 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import sympy
 
-__all__ = ["ExpressionError", "Verdict", "parse_expression", "check_equivalent", "evaluate", "MAX_CHARS"]
+from grader.checks.bounded import BoundExceeded, run_bounded
+
+__all__ = ["ExpressionError", "Verdict", "parse_expression", "check_equivalent", "evaluate", "number", "MAX_CHARS",
+           "MAX_DEGREE"]
 
 #: longest formula accepted, in characters
 MAX_CHARS = 500
 _MAX_NODES = 300
 _MAX_CONSTANT_EXPONENT = 12
+#: integer literals above this are refused (a parameter count fits; a digit bomb does not)
+_MAX_INTEGER = 10**15
+#: a bound on the formula's total degree, read from its tree before sympy sees it
+MAX_DEGREE = 48
+#: seconds and MiB one formula check may use (in the helper process)
+_TIME_S = 20.0
+_MEMORY_MB = 1024
 #: algebra (expand, simplify) only on formulas this small; larger ones are compared by value
 _ALGEBRA_MAX_OPS = 200
 _ALGEBRA_MAX_DEGREE = 24
@@ -73,6 +86,10 @@ def parse_expression(text: str, symbols: Iterable[str]) -> sympy.Expr:
     nodes = sum(1 for _ in ast.walk(tree))
     if nodes > _MAX_NODES:
         raise ExpressionError(f"the formula is too long ({nodes} parts; at most {_MAX_NODES})")
+    degree = _degree(tree.body, allowed)
+    if degree > MAX_DEGREE:
+        raise ExpressionError(f"the formula's degree is too large (up to {degree:g}; at most {MAX_DEGREE}): "
+                              "write it in a simpler form")
     return _build(tree.body, allowed)
 
 
@@ -82,9 +99,19 @@ def check_equivalent(answer: str, expected: str, symbols: Iterable[str], *, rtol
 
     First symbolically (expand, then simplify when small); when sympy cannot decide, by
     values at random points in [-2, 2] (points where the expected formula is undefined
-    are skipped). The message never shows the expected formula.
+    are skipped). The message never shows the expected formula. Runs under a time and
+    memory bound: past it, the verdict is a fail that says so.
     """
-    names = list(symbols)
+    try:
+        return run_bounded(_check_equivalent, answer, expected, list(symbols), rtol=rtol, points=points, seed=seed,
+                           timeout_s=_TIME_S, memory_mb=_MEMORY_MB)
+    except BoundExceeded as exc:
+        return Verdict(False, f"Your formula {_shown(answer)} could not be checked: the check {exc}. "
+                              "Write it in a simpler form.")
+
+
+def _check_equivalent(answer: str, expected: str, names: list[str], *, rtol: float, points: int,
+                      seed: int) -> Verdict:
     try:
         mine = parse_expression(answer, names)
     except ExpressionError as exc:
@@ -99,17 +126,66 @@ def check_equivalent(answer: str, expected: str, symbols: Iterable[str], *, rtol
 
 
 def evaluate(text: str, symbols: Iterable[str], values: Mapping[str, Any]) -> Any:
-    """The formula's value with ``values`` (numbers or numpy arrays) substituted."""
+    """The formula's value with ``values`` (numbers or numpy arrays) substituted (time- and memory-bound)."""
     names = list(symbols)
     missing = [n for n in names if n not in values]
     if missing:
         raise ValueError(f"no value given for {', '.join(missing)}")
+    try:
+        return run_bounded(_evaluate, text, names, {n: values[n] for n in names}, timeout_s=_TIME_S,
+                           memory_mb=_MEMORY_MB)
+    except BoundExceeded as exc:
+        raise ExpressionError(f"the formula could not be evaluated: the computation {exc}") from None
+
+
+def number(text: str) -> complex:
+    """A formula without symbols ("log(4)", "2**10") as a complex number (time- and memory-bound)."""
+    try:
+        return run_bounded(_number, text, timeout_s=_TIME_S, memory_mb=_MEMORY_MB)
+    except BoundExceeded as exc:
+        raise ExpressionError(f"the number could not be computed: the computation {exc}") from None
+
+
+# -- run in the helper process (grader.checks.bounded) ------------------------------------
+
+
+def _number(text: str) -> complex:
+    return complex(parse_expression(text, []).evalf())
+
+
+def _evaluate(text: str, names: list[str], values: Mapping[str, Any]) -> Any:
     function = _numeric(parse_expression(text, names), names)
     with np.errstate(all="ignore"):
         return function(*(np.asarray(values[n], dtype=float) for n in names))
 
 
 # -- internals ---------------------------------------------------------------------------
+
+
+def _shown(text: Any) -> str:
+    shown = repr(str(text))
+    return shown if len(shown) <= 80 else shown[:77] + "...'"
+
+
+def _degree(node: ast.AST, allowed: Mapping[str, Any]) -> float:
+    """An upper bound on the total degree the formula can expand to (functions count their argument's)."""
+    if isinstance(node, ast.Name):
+        return 1.0 if node.id in allowed else 0.0
+    if isinstance(node, ast.UnaryOp):
+        return _degree(node.operand, allowed)
+    if isinstance(node, ast.Call):
+        return max((_degree(a, allowed) for a in node.args), default=0.0)
+    if isinstance(node, ast.BinOp):
+        left, right = _degree(node.left, allowed), _degree(node.right, allowed)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return max(left, right)
+        if isinstance(node.op, ast.Pow):
+            exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
+            if isinstance(exponent, ast.Constant) and type(exponent.value) in (int, float):
+                return left * min(abs(float(exponent.value)), 1e6)
+            return left + right  # a symbolic exponent cannot be expanded
+        return left + right
+    return 0.0
 
 
 def _normalise(text: str) -> str:
@@ -128,6 +204,8 @@ def _normalise(text: str) -> str:
 
 def _build(node: ast.AST, allowed: dict[str, sympy.Symbol]) -> sympy.Expr:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node.value, int) and abs(node.value) > _MAX_INTEGER:
+            raise ExpressionError(f"the number {str(node.value)[:20]}... is too large (at most {_MAX_INTEGER:.0e})")
         return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
     if isinstance(node, ast.Name):
         if node.id in allowed:

@@ -17,6 +17,7 @@ from grader.cli.batch import export_app, manual_app
 from grader.cli.data import data_app
 from grader.cli.doctor import doctor as doctor_command
 from grader.cli.exit_codes import ExitCode
+from grader.report.safe_text import markup_safe
 from grader.results.models import Outcome
 from grader.rubric import RubricError
 from grader.sandbox import SandboxUnavailable
@@ -71,14 +72,15 @@ def grade(
     from grader.report.terminal import print_summary
 
     with _user_errors():
-        with console.status(f"Grading {submission.name} ({assignment})..."):
+        with console.status(f"Grading {markup_safe(submission.name)} ({markup_safe(assignment)})..."):
             result = grade_submission(submission, assignment=assignment, out_dir=out, backend=sandbox)
     print_summary(result, console=console, report_path=out / "report.html")
     if result.outcome is Outcome.NOT_GRADABLE:
         raise typer.Exit(ExitCode.NOT_GRADABLE)
     if result.outcome is Outcome.GRADER_ERROR:
         detail = next((i.instructor_detail for i in result.items if i.instructor_detail), result.reason)
-        err.print(f"[bold red]grader error[/] (for the instructor):\n{detail}", highlight=False)
+        err.print(f"[bold red]grader error[/] (for the instructor):\n{markup_safe(detail, keep_newlines=True)}",
+                  highlight=False)
         raise typer.Exit(ExitCode.GRADER_ERROR)
 
 
@@ -182,7 +184,7 @@ def check(
     for line in report.lines:
         mark = "[green]ok[/]" if line.ok else "[red]FIX[/]"
         stake = f"{line.points_at_stake:g}" if line.points_at_stake else ""
-        table.add_row(line.step, mark, line.detail, line.fix, stake)
+        table.add_row(line.step, mark, markup_safe(line.detail, keep_newlines=True), markup_safe(line.fix), stake)
     console.print(table)
     failing = [line for line in report.lines if not line.ok]
     if not failing:
@@ -207,8 +209,8 @@ def pack(
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(ExitCode.CHECK_FAILED) from None
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    console.print(f"wrote {result.path} with {', '.join(result.files)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {markup_safe(warning)}", highlight=False)
+    console.print(f"wrote {markup_safe(result.path)} with {markup_safe(', '.join(result.files))}", highlight=False)
 
 
 def main() -> None:

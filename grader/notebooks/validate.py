@@ -64,6 +64,9 @@ def load_notebook(path: Path, *, max_mb: float = MAX_NOTEBOOK_MB) -> LoadedNoteb
         raise NotebookInvalid(f"{name} is not a notebook: it is not valid JSON (line {exc.lineno}, column "
                               f"{exc.colno}: {exc.msg}). Open it in Jupyter, save it, and submit the saved "
                               ".ipynb file.") from None
+    except RecursionError:
+        raise NotebookInvalid(f"{name} is not a notebook Jupyter saved: its JSON is nested too deeply to read. "
+                              "Open it in Jupyter, save it, and submit the saved .ipynb file.") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise NotebookInvalid(f"{name} is JSON but not a notebook (no 'cells'). Submit the .ipynb file "
                               "Jupyter saved.")

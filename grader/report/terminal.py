@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report.html import BADGES, format_points
+from grader.report.safe_text import shown
 from grader.results.models import ItemResult, ItemStatus, Outcome, SubmissionResult
 
 __all__ = ["print_summary"]
@@ -50,11 +51,11 @@ def print_summary(
     if result.outcome in _OUTCOME_LINES:
         console.print(_outcome_line(result))
     for warning in result.sandbox_warnings:
-        console.print(Text.assemble(("sandbox warning: ", "yellow"), warning))
-    for warning in result.warnings:
-        console.print(Text.assemble(("note: ", "yellow"), warning))
+        console.print(Text.assemble(("sandbox warning: ", "yellow"), shown(warning, keep_newlines=True)))
+    for warning in result.warnings:  # student text (file names, messages): control characters shown, not run
+        console.print(Text.assemble(("note: ", "yellow"), shown(warning, keep_newlines=True)))
     for note in result.notes:
-        console.print(Text.assemble(("note: ", "cyan"), note))
+        console.print(Text.assemble(("note: ", "cyan"), shown(note, keep_newlines=True)))
     console.print(_table(result, console.width))
     console.print(_total_line(result))
     if report_path is not None:
@@ -63,14 +64,14 @@ def print_summary(
 
 def _title(result: SubmissionResult) -> Text:
     return Text.assemble(
-        (result.assignment_title, "bold"), "  ", (result.submission, "dim"),
+        (result.assignment_title, "bold"), "  ", (shown(result.submission), "dim"),
         "  ", (result.sha256[:12], "dim"),
     )
 
 
 def _outcome_line(result: SubmissionResult) -> Text:
     label, style = _OUTCOME_LINES[result.outcome]
-    return Text.assemble((label, style), ": ", result.reason or "no reason recorded")
+    return Text.assemble((label, style), ": ", shown(result.reason, keep_newlines=True) or "no reason recorded")
 
 
 def _table(result: SubmissionResult, width: int) -> Table:
@@ -108,7 +109,7 @@ def _first_message(item: ItemResult) -> str:
     if not item.messages:
         return "to be graded by a TA" if item.status is ItemStatus.MANUAL else ""
     lines = item.messages[0].strip().splitlines()
-    line = lines[0] if lines else ""
+    line = shown(lines[0]) if lines else ""
     return line if len(line) <= _MESSAGE_CHARS else line[: _MESSAGE_CHARS - 1] + "\u2026"
 
 

@@ -8,6 +8,7 @@ its ``kind`` field. Unknown keys are errors (``extra="forbid"``) so a typo such 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,6 +25,10 @@ __all__ = [
     "ProvidedFile",
     "Check",
 ]
+
+
+#: how an answer key starts in a note ("Key: ...", "Expect: ..."); it belongs in ``key:``
+_KEY_IN_NOTE = re.compile(r"\b(?:Key|Expect|Expected answer)s?:")
 
 
 class _Strict(BaseModel):
@@ -127,7 +132,18 @@ class Item(_Strict):
     extra_credit: bool = False
     #: files the item needs; missing ones fail this item with a clear message
     needs: tuple[str, ...] = ()
+    #: TA-only: the answer key ("impossible: the slope of a ReLU net is bounded"); shown in the
+    #: manual-grading export and instructor views, never in a student-facing output
+    key: str = ""
     check: Check
+
+    @model_validator(mode="after")
+    def _no_key_in_the_note(self) -> "Item":
+        found = _KEY_IN_NOTE.search(self.note)
+        if found:
+            raise ValueError(f"item {self.id}: the note holds an answer key ({found.group(0)!r}); notes are shown "
+                             f"to students: move the key into the item's `key:` field (TA-only)")
+        return self
 
 
 class Rubric(_Strict):

@@ -29,6 +29,8 @@ from grader.assignments import assignment_paths
 from grader.checks import expressions
 from grader.checks.answers import load_answers
 from grader.results.models import ItemStatus, Outcome
+from grader.rubric import load_rubric
+from tests.assignments.keys import key_leaks
 from tests.assignments.nyu_dl_hw2_variants import (ASSIGNMENT, AUTOMATIC_ITEMS, MANUAL_ITEMS, VARIANTS,
                                                    answers_with, disjoint_groups, item_of)
 
@@ -238,6 +240,8 @@ def test_validate_reference_full_template_zero():
     manual = [i for i in report.reference.items if i.id in MANUAL_ITEMS]
     assert len(manual) == len(MANUAL_ITEMS) and all(i.status is ItemStatus.MANUAL and i.points == 0 for i in manual)
     assert all(i.answer for i in manual), "the reference's prose must reach the TA"
+    assert not key_leaks(load_rubric(PATHS.rubric_file), report.reference), "an answer key reached a student-facing output"
+    assert not key_leaks(load_rubric(PATHS.rubric_file), report.template), "an answer key reached a student-facing output"
     assert check_template_fresh(ASSIGNMENT) == []
     template = yaml.safe_load((PATHS.template_dir / "answers.yaml").read_text())
     assert set(template) == set(yaml.safe_load(REFERENCE_ANSWERS.read_text())) and not any(template.values())

@@ -83,7 +83,7 @@ def read_number(answers: Answers, key: str) -> float:
     """A number, or a formula without symbols ("log(4)"), as a float."""
     text = read_formula(answers, key)
     try:
-        value = complex(expressions.parse_expression(text, []).evalf())
+        value = expressions.number(text)  # time- and memory-bound (grader.checks.bounded)
     except ExpressionError as exc:
         raise AssertionError(f"{key}: {exc}") from None
     except (TypeError, ValueError):

@@ -1,0 +1,50 @@
+"""No answer key in anything a student sees: report.html, results.json, result.json.
+
+The rubric's ``key:`` field is TA-only and never copied into a result; this check reads
+every student-facing file written for a grading and looks for each key, whole and clause
+by clause (a clause of at least ``_MIN_CLAUSE`` characters), whitespace and HTML escapes
+normalised. The student's own written answers are blanked first: the reference's answers
+are meant to agree with the key.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+
+from grader.api import write_outputs
+from grader.results.models import SubmissionResult
+from grader.rubric.schema import Rubric
+
+__all__ = ["key_leaks", "key_fragments"]
+
+_MIN_CLAUSE = 16
+STUDENT_FACING = ("report.html", "results.json", "result.json")
+
+
+def _normal(text: str) -> str:
+    return " ".join(html.unescape(text).replace("\\n", " ").split()).lower()
+
+
+def key_fragments(key: str) -> list[str]:
+    """The key, and each of its clauses long enough not to occur by chance."""
+    clauses = [c.strip(" .;:,()") for c in re.split(r"[;.]\s|\(|\)", key)]
+    return list(dict.fromkeys([_normal(key), *(_normal(c) for c in clauses if len(c.strip()) >= _MIN_CLAUSE)]))
+
+
+def key_leaks(rubric: Rubric, result: SubmissionResult) -> list[str]:
+    """``"<file>: item <id> key fragment '...'"`` for every key fragment found in a student-facing file."""
+    blanked = result.model_copy(update={"items": tuple(i.model_copy(update={"answer": ""}) for i in result.items)})
+    with tempfile.TemporaryDirectory(prefix="grader-keys-") as tmp:
+        write_outputs(blanked, Path(tmp))
+        texts = {name: _normal((Path(tmp) / name).read_text(encoding="utf-8")) for name in STUDENT_FACING}
+    found = []
+    for item in rubric.items:
+        if not item.key:
+            continue
+        for fragment in key_fragments(item.key):
+            found.extend(f"{name}: item {item.id} key fragment {fragment!r}" for name, text in texts.items()
+                         if fragment in text)
+    return found
