@@ -264,6 +264,10 @@ def render_outputs(out_dir: Path, *, journal: Journal, rubric, canvas_column: st
     views = class_view(journal.load(), load_manual(out_dir))
     for view in views:
         write_student_outputs(view, out_dir, force=force)
+    # the TA-only similarity pages (grader similarity, batch --similarity), linked whenever they exist
+    from grader.similarity.links import similarity_links
+
+    links = (*links, *similarity_links(out_dir))
     return write_class_outputs(views, out_dir, rubric=rubric, title=rubric.title, canvas_column=canvas_column,
                                skipped=skipped, links=links)
 

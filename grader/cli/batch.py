@@ -178,6 +178,8 @@ def batch(
     layout: Optional[str] = typer.Option(None, "--layout", help="gradescope | canvas | plain (default: detect)."),
     canvas_column: Optional[str] = typer.Option(None, "--canvas-column",
                                                 help="Canvas gradebook column, e.g. 'HW1 (123456)'."),
+    similarity: bool = typer.Option(False, "--similarity", help="Then compare the class's code: TA-only pages in "
+                                                                "OUT/similarity/, linked from summary.html."),
 ) -> None:
     """Grade a folder of submissions in parallel, resumably; write reports, gradebooks and a class summary."""
     from grader.batch import BatchEvent, BatchOptions, run_batch
@@ -243,6 +245,10 @@ def batch(
     finally:
         progress.stop()
     _print_report(report, time.monotonic() - start)
+    if similarity and not report.interrupted:  # grader similarity (grader/cli/similarity.py)
+        from grader.cli.similarity import after_batch
+
+        after_batch(out, assignment)
     if report.interrupted:
         err.print(f"Interrupted: finished submissions are in the journal. Resume with the same command "
                   f"(grader batch {submissions} -a {assignment} -o {out}).", highlight=False)
