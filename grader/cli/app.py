@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
-import click
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
@@ -20,7 +16,6 @@ from grader.cli.batch import batch as batch_command
 from grader.cli.batch import export_app, manual_app
 from grader.cli.data import data_app
 from grader.cli.doctor import doctor as doctor_command
-from grader._version import __version__
 from grader.cli.exit_codes import ExitCode
 from grader.cli.similarity import similarity as similarity_command
 from grader.report.safe_text import markup_safe
@@ -28,45 +23,7 @@ from grader.results.models import Outcome
 from grader.rubric import RubricError
 from grader.sandbox import SandboxUnavailable
 
-
-@contextmanager
-def _conventions() -> Iterator[None]:
-    """Click's usage errors exit with our usage code; a closed pipe (``| head``) ends quietly."""
-    try:
-        yield
-    except click.UsageError as exc:
-        exc.exit_code = ExitCode.USAGE_ERROR
-        raise
-    except BrokenPipeError:
-        _silence_stdout()
-        raise click.exceptions.Exit(ExitCode.OK) from None
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # a stdout without a descriptor (a test runner's buffer)
-        pass
-    finally:
-        os.close(devnull)
-
-
-class _Group(TyperGroup):
-    """The root command: every usage error of any subcommand passes through here."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        with _conventions():
-            return super().make_context(*args, **kwargs)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with _conventions():
-            return super().invoke(ctx)
-
-
 app = typer.Typer(
-    cls=_Group,
     name="grader",
     help="Grade deep-learning homework in a sandbox: hidden tests, training checks, HTML reports.",
     no_args_is_help=True,
@@ -86,24 +43,6 @@ app.command("similarity")(similarity_command)
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        console.print(f"grader (dl-grader) {__version__}", highlight=False)
-        raise typer.Exit(ExitCode.OK)
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                 help="Print the grader's version and exit."),
-) -> None:
-    """Grade deep-learning homework in a sandbox: hidden tests, training checks, HTML reports.
-
-    Exit codes: 0 done, 1 not gradable, 2 grader error, 3 usage error, 4 check failed.
-    Colours follow NO_COLOR.
-    """
 
 AssignmentOpt = typer.Option(..., "--assignment", "-a", help="Assignment id, e.g. nyu-dl-hw1.")
 SandboxOpt = typer.Option(None, "--sandbox", help="bwrap | rlimit | docker (default: the strongest of bwrap "
@@ -125,7 +64,7 @@ def _user_errors() -> Iterator[None]:
 
 @app.command()
 def grade(
-    submission: Path = typer.Argument(..., exists=True, help="A .zip, a folder, or a single .py file."),
+    submission: Path = typer.Argument(..., help="A .zip, a folder, or a single .py file."),
     assignment: str = AssignmentOpt,
     out: Path = typer.Option(Path("grading-out"), "--out", "-o", help="Folder for report.html and results.json."),
     sandbox: Optional[str] = SandboxOpt,
@@ -229,7 +168,7 @@ def _student_spec(folder: Path):  # type: ignore[no-untyped-def]
 
 @app.command()
 def check(
-    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
     sandbox: Optional[str] = SandboxOpt,
     smoke: bool = typer.Option(True, "--smoke/--no-smoke", help="Also run the quick training smoke runs."),
 ) -> None:
@@ -259,7 +198,7 @@ def check(
 
 @app.command()
 def pack(
-    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
     out: Path = typer.Option(Path("submission.zip"), "--out", "-o", help="The zip to write."),
 ) -> None:
     """Write the submission zip with exactly the files the assignment asks for."""
