@@ -24,6 +24,7 @@ from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -261,8 +262,6 @@ def batch(
 
 
 def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    from rich.markup import escape
-
     from grader.worker.protocol import printable
 
     table = Table(title=f"batch {report.assignment} ({report.layout} layout)", show_header=False)
@@ -331,14 +330,29 @@ def export_gradescope(
     assignment: str = typer.Argument(..., help="Assignment id."),
     to: Optional[Path] = typer.Option(None, "--out", "-o", help="The zip to write "
                                                                "(default: ./<id>-gradescope-autograder.zip)."),
+    datasets: str = typer.Option("auto", "--datasets", help="auto (bundle what is verified here, fetch the rest) | "
+                                                            "bundle (in the zip) | fetch (setup.sh downloads, "
+                                                            "checksummed)."),
 ) -> None:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder, the rubric and hidden tests."""
-    from grader.export.gradescope import RLIMIT_NOTICE, build_autograder_zip
+    """Write Gradescope's autograder zip: setup.sh, run_autograder, the rubric, hidden tests and datasets."""
+    from grader.datasets import DatasetError
+    from grader.export.gradescope import RLIMIT_NOTICE, export_gradescope as export
 
     with _user_errors():
-        path = build_autograder_zip(assignment, dest=to)
-    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", highlight=False)
-    err.print(f"[yellow]note:[/] {RLIMIT_NOTICE}", highlight=False)
+        try:
+            done = export(assignment, dest=to, datasets=datasets)
+        except DatasetError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(ExitCode.USAGE_ERROR) from None
+    path = done.path
+    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", highlight=False, markup=False)
+    for plan in done.datasets:
+        where = "in the zip" if plan.how == "bundled" else "downloaded by setup.sh"
+        console.print(f"dataset {plan.name}: {plan.size / 1e6:.1f} MB, {where}, sha256-verified by setup.sh",
+                      highlight=False, markup=False)
+    console.print("setup.sh ends by grading the reference solution in the built image and fails unless it earns "
+                  "full automatic marks; it then deletes the reference", highlight=False, markup=False)
+    err.print(f"[yellow]note:[/] {escape(RLIMIT_NOTICE)}", highlight=False)
 
 
 # -- standalone entry point ---------------------------------------------------------------

@@ -7,7 +7,9 @@ It grades with the ``rlimit`` sandbox (Gradescope's container does not allow nam
 prints that first, writes ``results.json`` (Gradescope's schema) and the HTML report beside it,
 and exits 0 whenever a ``results.json`` was written, even when the grader itself failed (then
 the file says so and flags a regrade; the traceback goes to the log, which only instructors
-see). ``--check`` only proves the installation can grade (used at the end of ``setup.sh``).
+see). ``--check`` (the end of ``setup.sh``) proves the installation grades: it grades the
+reference solution the zip carries in ``check/reference`` with the same sandbox and data as a
+student's run and fails unless every automatic item earns its full points.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.source / "assignment"
     print(f"dl-grader autograder for {args.assignment}: sandbox '{BACKEND}'. {RLIMIT_NOTICE}", flush=True)
     if args.check:
-        return _check(args.assignment, root)
+        return _check(args.assignment, args.source)
     if args.submission is None or args.results is None:
         parser.error("--submission and --results are needed unless --check")
     args.results.mkdir(parents=True, exist_ok=True)
@@ -56,14 +58,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if target.is_file() else 2
 
 
-def _check(assignment: str, root: Path) -> int:
-    from grader.api import load_assignment
+def _check(assignment: str, source: Path) -> int:
+    """Grade the bundled reference here; 0 only when every automatic item earns full marks."""
+    from grader.api import grade, load_assignment
+    from grader.results.models import ItemStatus, Outcome
     from grader.sandbox import choose_backend
 
+    root = source / "assignment"
     _, rubric = load_assignment(assignment, root=root)
     backend = choose_backend(BACKEND)
-    print(f"ok: rubric {rubric.assignment} ({len(rubric.items)} items, {rubric.total:g} points); "
-          f"sandbox {backend.name}; warnings: {'; '.join(backend.warnings()) or 'none'}")
+    print(f"rubric {rubric.assignment} ({len(rubric.items)} items, {rubric.total:g} points); "
+          f"sandbox {backend.name}; warnings: {'; '.join(backend.warnings()) or 'none'}", flush=True)
+    reference = source / "check" / "reference"
+    if not reference.is_dir():
+        print(f"check FAILED: no reference solution in {reference} to grade (setup.sh deletes it after its own "
+              "check; export the zip again to check once more)", flush=True)
+        return 1
+    result = grade(reference, assignment=assignment, root=root, backend=BACKEND)
+    short = [i for i in result.items if i.status is not ItemStatus.MANUAL and not i.extra_credit
+             and i.points < i.max_points - 1e-6]
+    automatic = sum(i.max_points for i in result.items if i.status is not ItemStatus.MANUAL and not i.extra_credit)
+    if result.outcome is not Outcome.GRADED or short:
+        print(f"check FAILED: the reference solution is {result.outcome.value}"
+              + (f" ({result.reason})" if result.reason else ""), flush=True)
+        for item in short:
+            print(f"  {item.id} {item.title}: {item.points:g} of {item.max_points:g} "
+                  f"({item.status.value}): {'; '.join(item.messages)[:400]}", flush=True)
+            if item.instructor_detail:
+                print("    " + item.instructor_detail.strip().splitlines()[-1][:300], flush=True)
+        print("Every student would be graded by this broken installation: fix it before students submit.",
+              flush=True)
+        return 1
+    print(f"ok: the reference solution earns every automatic point here ({automatic:g} of {automatic:g}; "
+          f"{result.score:g} of {rubric.total:g} in all, TA items pending)", flush=True)
     return 0
 
 
