@@ -58,7 +58,12 @@ def install() -> None:
         _lazy("missing", "print_explanation")(value)
 
     sys.excepthook = excepthook
-    activate(os.getcwd())
+    try:
+        here = os.getcwd()
+    except OSError:  # a working folder that was removed
+        return
+    if here != "/":
+        activate(here)
 
 
 def activate(workspace: str) -> None:

@@ -32,13 +32,16 @@ __all__ = ["mentions_cuda", "enable_if_mentioned", "enable", "patch_load", "enab
 _SCAN_FILE_BYTES = 2 * 1024 * 1024
 _SCAN_BUDGET = 32 * 1024 * 1024
 _SCAN_FILES = 2000
+_SCAN_DIRS = 500
 _state: dict[str, Any] = {"mode": None, "wanted": False}
 
 
 def mentions_cuda(workspace: str) -> bool:
     """Whether a ``.py`` or ``.ipynb`` file of ``workspace`` says ``cuda`` (bounded read, links skipped)."""
     budget, seen = _SCAN_BUDGET, 0
-    for folder, dirs, files in os.walk(workspace):
+    for visited, (folder, dirs, files) in enumerate(os.walk(workspace)):
+        if visited >= _SCAN_DIRS:
+            return False
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
                    and not os.path.islink(os.path.join(folder, d))]
         for name in files:
