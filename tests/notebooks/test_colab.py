@@ -7,7 +7,7 @@ from tests.notebooks.conftest import GOOD_CELLS
 
 COLAB_CELLS = [
     "# Homework on Colab",
-    "from google.colab import drive\ndrive.mount('/content/drive')",
+    "from google.colab import drive\ndrive.mount('/content/drive')\n%cd /content/drive/MyDrive/hw1",
     "%%capture\n!pip install torch==1.0",
     "!touch ran.txt\nimport os\nprint('shell ran:', os.path.exists('ran.txt'))",
     "%matplotlib inline\n%pip install nltk\nlisted = !ls\nprint('ls gave', listed)",
@@ -31,6 +31,7 @@ def test_colab_lines_are_skipped_listed_and_run_nothing(grade_notebook):
     assert "bash ran: False" in _text(cells[6]) and "content is the workspace: True" in _text(cells[6]), cells[6]
     notes = "\n".join(result.notes)
     for expected in ("skipped drive.mount('/content/drive') (at cell 1, line 2): Google Drive is not available",
+                     "skipped %cd /content/drive/MyDrive/hw1 (at cell 1, line 3): Google Drive is not available",
                      "ran %%capture (at cell 2, line 1)",
                      "skipped !pip install torch==1.0 (at cell 2, line 1): the grading sandbox runs no shell commands",
                      "skipped !touch ran.txt (at cell 3, line 1)",

@@ -8,7 +8,8 @@ the run nor reach the network, and each is listed in the report.
   ``files = !ls``), the ``%pip``/``%conda``/``%sx``/``%system`` magics and the ``%%bash``/``%%sh``/
   ``%%shell``/``%%script`` cells are skipped (the sandbox runs no shell commands and has no
   network; the packages the courses use are installed); ``%matplotlib inline`` is skipped (figures
-  are shown after each cell anyway); ``%%capture`` runs as in Jupyter (its output is hidden) and is
+  are shown after each cell anyway); ``%cd`` into ``/content/drive`` is skipped (the notebook stays
+  in the submission's folder); ``%%capture`` runs as in Jupyter (its output is hidden) and is
   listed;
 - ``/content`` (Colab's working folder) is the submission's folder inside the bwrap sandbox (a link
   made by the backend), so ``/content/model.pt`` and ``/content/data.csv`` are the workspace's files.
@@ -109,6 +110,16 @@ def install_shell(shell: Any) -> None:
     def matplotlib(line: str = "") -> None:
         _skipped(f"%matplotlib {line}".strip(), "figures are shown after each cell anyway")
     shell.register_magic_function(matplotlib, magic_kind="line", magic_name="matplotlib")
+
+    cd = shell.find_line_magic("cd")
+    if cd is not None:
+        def cd_line(line: str = "") -> Any:
+            if line.strip().strip("'\"").startswith(("/content/drive", "drive/")):
+                _skipped(f"%cd {line}".strip(), "Google Drive is not available while grading; the notebook stays in "
+                         "the folder holding your submission's files")
+                return None
+            return cd(line)
+        shell.register_magic_function(cd_line, magic_kind="line", magic_name="cd")
 
     capture = shell.find_cell_magic("capture")
     if capture is not None:
