@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
@@ -16,6 +19,7 @@ from grader.cli.batch import batch as batch_command
 from grader.cli.batch import export_app, manual_app
 from grader.cli.data import data_app
 from grader.cli.doctor import doctor as doctor_command
+from grader._version import __version__
 from grader.cli.exit_codes import ExitCode
 from grader.cli.similarity import similarity as similarity_command
 from grader.report.safe_text import markup_safe
@@ -23,7 +27,59 @@ from grader.results.models import Outcome
 from grader.rubric import RubricError
 from grader.sandbox import SandboxUnavailable
 
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's ``UsageError`` (typer >= 0.22 carries its own copy of click; older ones use click's)."""
+    found: list[type[Exception]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(__import__(module, fromlist=["UsageError"]).UsageError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+_USAGE_ERRORS = _usage_errors()
+
+
+@contextmanager
+def _conventions() -> Iterator[None]:
+    """Click's usage errors exit with our usage code; a closed pipe (``| head``) ends quietly."""
+    try:
+        yield
+    except _USAGE_ERRORS as exc:
+        exc.exit_code = ExitCode.USAGE_ERROR  # type: ignore[attr-defined]
+        raise
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a descriptor (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
+
+
+class _Group(TyperGroup):
+    """The root command: every usage error of any subcommand passes through here."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> typer.Context:
+        with _conventions():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        with _conventions():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="grader",
     help="Grade deep-learning homework in a sandbox: hidden tests, training checks, HTML reports.",
     no_args_is_help=True,
@@ -41,11 +97,51 @@ app.add_typer(export_app, name="export")
 app.command("doctor")(doctor_command)
 app.command("similarity")(similarity_command)
 
-console = Console()
-err = Console(stderr=True)
+class _Console(Console):
+    """A console that goes quiet when the reader of a pipe leaves (``grader grade ... | head``).
+
+    Rich's default exits with status 1; here printing stops and the command carries on, so
+    its exit code still says whether grading worked.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _silence_stdout()
+
+
+console = _Console()
+err = _Console(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"grader (dl-grader) {__version__}", highlight=False)
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print the grader's version and exit."),
+) -> None:
+    """Grade deep-learning homework in a sandbox: hidden tests, training checks, HTML reports.
+
+    Exit codes: 0 done, 1 not gradable, 2 grader error, 3 usage error, 4 check failed.
+    Colours follow NO_COLOR.
+    """
 
 AssignmentOpt = typer.Option(..., "--assignment", "-a", help="Assignment id, e.g. nyu-dl-hw1.")
-SandboxOpt = typer.Option(None, "--sandbox", help="bwrap | rlimit | docker (default: the strongest of bwrap "
+
+
+def _known_sandbox(name: Optional[str]) -> Optional[str]:
+    from grader.sandbox import BACKENDS
+
+    if name is not None and name not in BACKENDS:
+        raise typer.BadParameter(f"unknown sandbox {name!r}; choose one of: {', '.join(BACKENDS)}")
+    return name
+
+
+SandboxOpt = typer.Option(None, "--sandbox", callback=_known_sandbox, help="bwrap | rlimit | docker (default: the strongest of bwrap "
                                                   "and rlimit that works here; docker only when named).")
 
 
@@ -64,7 +160,7 @@ def _user_errors() -> Iterator[None]:
 
 @app.command()
 def grade(
-    submission: Path = typer.Argument(..., help="A .zip, a folder, or a single .py file."),
+    submission: Path = typer.Argument(..., exists=True, help="A .zip, a folder, or a single .py file."),
     assignment: str = AssignmentOpt,
     out: Path = typer.Option(Path("grading-out"), "--out", "-o", help="Folder for report.html and results.json."),
     sandbox: Optional[str] = SandboxOpt,
@@ -168,7 +264,7 @@ def _student_spec(folder: Path):  # type: ignore[no-untyped-def]
 
 @app.command()
 def check(
-    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
     sandbox: Optional[str] = SandboxOpt,
     smoke: bool = typer.Option(True, "--smoke/--no-smoke", help="Also run the quick training smoke runs."),
 ) -> None:
@@ -198,7 +294,7 @@ def check(
 
 @app.command()
 def pack(
-    folder: Path = typer.Argument(Path("."), help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
     out: Path = typer.Option(Path("submission.zip"), "--out", "-o", help="The zip to write."),
 ) -> None:
     """Write the submission zip with exactly the files the assignment asks for."""

@@ -23,8 +23,6 @@ __all__ = ["print_summary"]
 
 #: the first message is cut to this many characters in the table
 _MESSAGE_CHARS = 70
-#: what the item, title, points and status columns need at least, with padding
-_FIXED_COLUMNS = 54
 
 _STYLES: dict[ItemStatus, str] = {
     ItemStatus.PASSED: "green",
@@ -75,19 +73,52 @@ def _outcome_line(result: SubmissionResult) -> Text:
 
 
 def _table(result: SubmissionResult, width: int) -> Table:
-    """One row per item; the message column gets what the others leave, cut with an ellipsis."""
+    """One row per item, laid out so the points and status columns are never cut.
+
+    Points and status get exactly the width of their longest value; the item id gets
+    its longest value up to a third of what is left (then an ellipsis); the title wraps.
+    The first message gets a column of its own when at least ``_MIN_MESSAGE`` characters
+    are left for it, else it goes under the title, wrapped, so nothing is hidden.
+    """
+    rows = [_row(item) for item in result.items]
+    points_w = max([len("Points")] + [len(r[2].plain) for r in rows])
+    status_w = max([len("Status")] + [len(r[3].plain) for r in rows])
+    longest_title = max([len("Title")] + [len(r[1].plain) for r in rows])
+    longest_message = max([0] + [len(r[4].plain) for r in rows])
+    left = width - points_w - status_w - _gaps(4)  # for the item id and the title
+    item_w = min(max([len("Item")] + [len(r[0].plain) for r in rows]), max(4, left // 3))
+    spare = left - item_w  # for the title, and the message column when it fits
+    with_messages = longest_message > 0 and spare - _gaps(2) >= _MIN_TITLE + _MIN_MESSAGE
+    if with_messages:
+        title_w = min(longest_title, max(_MIN_TITLE, (spare - _gaps(2)) * 2 // 5))
+        message_w = min(longest_message, spare - _gaps(2) - title_w)
+    else:
+        title_w = max(1, spare)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("Item", no_wrap=True)
-    table.add_column("Title", overflow="fold", min_width=14, ratio=2)
-    table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column(
-        "First message", no_wrap=True, overflow="ellipsis", ratio=3,
-        max_width=max(16, width - _FIXED_COLUMNS),
-    )
-    for item in result.items:
-        table.add_row(*_row(item))
+    table.add_column("Item", no_wrap=True, overflow="ellipsis", width=item_w)
+    table.add_column("Title", overflow="fold", width=title_w)
+    table.add_column("Points", justify="right", no_wrap=True, width=points_w)
+    table.add_column("Status", no_wrap=True, width=status_w)
+    if with_messages:
+        table.add_column("First message", no_wrap=True, overflow="ellipsis", width=message_w)
+        for row in rows:
+            table.add_row(*row)
+    else:
+        for ident, title, points, status, message in rows:
+            if message.plain:
+                title = Text.assemble(title, "\n", message)
+            table.add_row(ident, title, points, status)
     return table
+
+
+#: the narrowest title and message columns worth giving their own space
+_MIN_TITLE = 10
+_MIN_MESSAGE = 24
+
+
+def _gaps(columns: int) -> int:
+    """Characters a table of ``columns`` columns spends on padding and dividers."""
+    return 3 * (columns - 1)
 
 
 def _row(item: ItemResult) -> tuple[Text, Text, Text, Text, Text]:
