@@ -132,8 +132,8 @@ class _Eta:
 
 
 def _finished_line(event, total: int, rate: str, eta: str) -> Text:  # type: ignore[no-untyped-def]
-    """One line per finished student, for a log or a file: plain text, the student's id made printable."""
-    from grader.worker.protocol import printable
+    """One line per finished student, for a log or a file: plain text, the student's id through the one terminal sanitiser."""
+    from grader.report.safe_text import shown
 
     record = event.record
     width = len(str(total))
@@ -142,7 +142,7 @@ def _finished_line(event, total: int, rate: str, eta: str) -> Text:  # type: ign
         result = record.result
         score = f"{result.score:g}/{result.max_score:g}" if result.outcome.value == "graded" else result.outcome.value
         copied = " (copy)" if record.timing.reused_from else ""
-        what = f"{printable(record.student.id)[:60]} {score}{copied}"
+        what = f"{shown(record.student.id)[:60]} {score}{copied}"
     return Text(f"[{event.done:>{width}}/{total}] {what} · {rate} · ETA {eta} · {event.failed} failed")
 
 
@@ -204,7 +204,7 @@ def batch(
         return f"{60 * graded / elapsed:.1f} /min" if elapsed >= 1 and graded > 0 else "-- /min"
 
     def on_event(event: BatchEvent) -> None:
-        from grader.worker.protocol import printable
+        from grader.report.safe_text import shown
 
         task = state["task"]
         if event.kind == "planned":
@@ -220,7 +220,7 @@ def batch(
             record = event.record
             eta.finished(record)
             if live:
-                last = f"{printable(record.student.id)[:40]} {record.result.score:g}/{record.result.max_score:g}" \
+                last = f"{shown(record.student.id)[:40]} {record.result.score:g}/{record.result.max_score:g}" \
                     if record else ""
                 progress.update(task, completed=event.done, failed=event.failed, last=last,  # type: ignore[arg-type]
                                 eta=eta.text())
@@ -262,7 +262,7 @@ def batch(
 
 
 def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    from grader.worker.protocol import printable
+    from grader.report.safe_text import shown
 
     table = Table(title=f"batch {report.assignment} ({report.layout} layout)", show_header=False)
     table.add_column("what")
@@ -278,7 +278,7 @@ def _print_report(report, seconds: float) -> None:  # type: ignore[no-untyped-de
         table.add_row(what, str(value))
     console.print(table)
     for name, why in report.not_submissions:
-        err.print(f"[yellow]skipped[/] {escape(printable(name))}: {escape(printable(why))}", highlight=False)
+        err.print(f"[yellow]skipped[/] {escape(shown(name))}: {escape(shown(why))}", highlight=False)
     for problem in report.warm_problems:
         err.print(f"[yellow]warm workers not used[/] by a pool worker ({problem}); it graded with a fresh "
                   "sandboxed Python per worker instead (slower, same grades)", highlight=False)
