@@ -264,7 +264,8 @@ def _student_spec(folder: Path):  # type: ignore[no-untyped-def]
 
 @app.command()
 def check(
-    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False,
+                                  help="Your working copy of the starter code."),
     sandbox: Optional[str] = SandboxOpt,
     smoke: bool = typer.Option(True, "--smoke/--no-smoke", help="Also run the quick training smoke runs."),
 ) -> None:
@@ -294,13 +295,27 @@ def check(
 
 @app.command()
 def pack(
-    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False, help="Your working copy of the starter code."),
+    folder: Path = typer.Argument(Path("."), exists=True, file_okay=False,
+                                  help="Your working copy of the starter code."),
     out: Path = typer.Option(Path("submission.zip"), "--out", "-o", help="The zip to write."),
+    force: bool = typer.Option(False, "--force", help="Pack even with unfinished parts (no question asked)."),
 ) -> None:
     """Write the submission zip with exactly the files the assignment asks for."""
     from grader.selfcheck import PackError, pack_submission
+    from grader.selfcheck.pack import unfinished_in
 
     root, spec = _student_spec(folder)
+    unfinished = unfinished_in(root, spec)
+    if unfinished:
+        err.print(f"[yellow]{len(unfinished)} parts are unfinished:[/]", highlight=False)
+        for line in unfinished:
+            err.print(f"  {markup_safe(line)}", highlight=False)
+        if not force:
+            if not sys.stdin.isatty():
+                err.print("not packing: rerun with --force to submit them unfinished", highlight=False)
+                raise typer.Exit(ExitCode.CHECK_FAILED)
+            if not typer.confirm("Pack them unfinished anyway?", default=False, err=True):
+                raise typer.Exit(ExitCode.CHECK_FAILED)
     try:
         result = pack_submission(root, spec, out)
     except PackError as exc:

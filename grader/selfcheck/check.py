@@ -12,15 +12,18 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import re
 import shlex
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.authoring.public_spec import PublicSpec, extract_signatures
 from grader.checks.answers import load_answers
 from grader.checks.constraint import find_violations
+from grader.checks.expressions import ExpressionError, parse_expression
 from grader.intake import NotGradable, prepare_workspace
 from grader.sandbox import Backend, Limits, choose_backend, run_command
 from grader.sandbox.files import UnsafeWorkerFile, read_worker_file
@@ -126,6 +129,38 @@ def _check_answers(report: SelfCheckReport, spec: PublicSpec, folder: Path) -> N
                    sum(i.points for i in spec.items if i.id == key and not i.extra_credit))
     if not empty:
         report.add("answers", True, f"{name}: all {len(spec.answer_keys)} answers are filled in")
+    _check_answer_forms(report, spec, name, answers)
+
+
+def _check_answer_forms(report: SelfCheckReport, spec: PublicSpec, name: str, answers: Any) -> None:
+    """Every formula of an automatically graded answer read by the grader's own parser.
+
+    The symbols an item allows are in the hidden tests, so each formula is parsed with the
+    names it uses: what fails here ("2r + k") fails in grading too, whatever the symbols.
+    """
+    items = {i.id: i for i in spec.items}
+    for key in spec.answer_keys:
+        owner = max((i for i in items if key == i or key.startswith(i + ".")), key=len, default=None)
+        if owner is None or items[owner].kind == "manual" or not answers.text(key):
+            continue  # prose for the TA, or an entry no automatic item reads
+        for text in _strings(answers.get(key)):
+            try:
+                parse_expression(text, sorted(set(_NAME.findall(text))))
+            except (ExpressionError, SyntaxError, ValueError) as exc:
+                report.add("answers", False, f"{name}: {key}: the grader cannot read {text!r}: {exc}",
+                           "write it as the comments in the file show (products with *, powers with **)",
+                           0.0 if items[owner].extra_credit else items[owner].points)
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (list, tuple)):
+        return [text for part in value for text in _strings(part)]
+    return []
 
 
 _FORMAT = {".yaml": "YAML (a mapping of item ids to answers)", ".yml": "YAML (a mapping of item ids to answers)",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grader.authoring.public_spec import PublicSpec
 
-__all__ = ["PackError", "PackResult", "pack_submission"]
+__all__ = ["PackError", "PackResult", "pack_submission", "unfinished_in"]
 
 
 class PackError(Exception):
@@ -20,6 +20,26 @@ class PackResult:
     path: Path
     files: list[str]
     warnings: list[str] = field(default_factory=list)
+
+
+def unfinished_in(folder: Path, spec: PublicSpec) -> list[str]:
+    """The parts still left to do, one line each (a stub that raises, an empty answer), for ``pack`` to list."""
+    from grader.checks.answers import load_answers
+    from grader.selfcheck.check import unfinished_parts
+
+    found = []
+    for name in spec.required_files:
+        path = folder / name
+        if name.endswith(".py") and path.is_file():
+            source = path.read_text(encoding="utf-8", errors="replace")
+            found += [f"{name}:{line} still raises NotImplementedError ({message})"
+                      for line, message in unfinished_parts(source)]
+    if spec.answers_file and (folder / spec.answers_file).is_file():
+        answers = load_answers(folder, spec.answers_file, ids=[i.id for i in spec.items])
+        if not answers.problem:
+            found += [f"{spec.answers_file}: no answer yet for {key}" for key in spec.answer_keys
+                      if not answers.text(key)]
+    return found
 
 
 def pack_submission(folder: Path, spec: PublicSpec, out: Path) -> PackResult:

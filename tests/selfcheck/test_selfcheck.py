@@ -171,3 +171,39 @@ def test_answers_file_entries_left_empty_are_listed_as_unfinished(tmp_path):
     (tmp_path / "answers.yaml").write_text('"1.1": [3\n')
     report = run_self_check(tmp_path, spec, smoke=False)
     assert any(line.step == "answers" and not line.ok and "line" in line.detail for line in report.lines)
+
+
+def test_check_reads_formulas_with_the_graders_parser(tmp_path):
+    """nyu-dl-hw2: the reference's formulas pass; "2r + k - 2" is caught, as grading rejects it."""
+    from grader.checks.expressions import check_equivalent
+
+    root = Path(__file__).parents[2]
+    work = tmp_path / "hw2"
+    shutil.copytree(root / "student_template" / "nyu-dl-hw2", work)
+    shutil.copy(root / "reference" / "nyu-dl-hw2" / "answers.yaml", work / "answers.yaml")
+    spec = load_spec(work / SPEC_FILE)
+    report = run_self_check(work, spec, smoke=False)
+    assert not [line for line in report.lines if line.step == "answers" and not line.ok], failing(report)
+    text = (work / "answers.yaml").read_text()
+    assert '"1.1.3.a.index": "2*(r - 1) + k"' in text
+    (work / "answers.yaml").write_text(text.replace('"1.1.3.a.index": "2*(r - 1) + k"',
+                                                    '"1.1.3.a.index": "2r + k - 2"'))
+    report = run_self_check(work, spec, smoke=False)
+    bad = [line for line in report.lines if line.step == "answers" and not line.ok]
+    assert len(bad) == 1 and "1.1.3.a.index" in bad[0].detail and "2r + k - 2" in bad[0].detail
+    assert bad[0].points_at_stake > 0
+    assert not check_equivalent("2r + k - 2", "2*(r - 1) + k", ["r", "k"]).ok  # grading rejects it too
+
+
+def test_pack_lists_unfinished_parts_and_needs_force_without_a_terminal(workdir, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "s.zip"
+    result = runner.invoke(app, ["pack", str(workdir), "-o", str(out)])  # CliRunner's stdin is not a terminal
+    assert result.exit_code == ExitCode.CHECK_FAILED and not out.exists()
+    assert "calc.py:2 still raises NotImplementedError" in result.output and "--force" in result.output
+    result = runner.invoke(app, ["pack", str(workdir), "-o", str(out), "--force"])
+    assert result.exit_code == 0 and out.is_file() and "parts are unfinished" in result.output
+    shutil.copy(REFERENCE / "calc.py", workdir / "calc.py")
+    out.unlink()
+    result = runner.invoke(app, ["pack", str(workdir), "-o", str(out)])
+    assert result.exit_code == 0 and out.is_file() and "parts are unfinished" not in result.output
