@@ -268,6 +268,10 @@ def finalize(ctx: GradingContext) -> SubmissionResult:
                                  instructor_detail=ctx.grader_error))
         else:
             items.append(_result(item, 0.0, ItemStatus.ERROR, ["Not graded: this check was switched off."]))
+    buggy = [r.id for r in items if r.status is ItemStatus.ERROR and r.instructor_detail]
+    if buggy and not ctx.stopped:  # a hidden test's own bug: those items are flagged, the rest stand
+        ctx.grader_error = (f"a hidden test of {', '.join(buggy)} failed inside the grader (a bug in the test, "
+                            "not the submission); see each item's instructor detail")
     outcome = (Outcome.NOT_GRADABLE if ctx.not_gradable else
                Outcome.GRADER_ERROR if ctx.grader_error else Outcome.GRADED)
     workspace = ctx.workspace

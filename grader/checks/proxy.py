@@ -19,8 +19,10 @@ Two helpers for checks that need more than values:
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from grader.worker.protocol import Handle
@@ -28,7 +30,10 @@ from grader.worker.protocol import Handle
 if TYPE_CHECKING:
     from grader.checks.session import WorkerSession
 
-__all__ = ["StudentProxy", "RemoteHandle", "CallTiming", "time_call"]
+__all__ = ["StudentProxy", "RemoteHandle", "CallTiming", "time_call", "HiddenTestBug"]
+
+#: the probe modules (grader/worker/probes), read for their names only
+_PROBES_DIR = Path(__file__).resolve().parent.parent / "worker" / "probes"
 
 
 class RemoteHandle:
@@ -87,6 +92,23 @@ class RemoteHandle:
         return f"<student {self._handle.type}: {self._handle.repr}>"
 
 
+class HiddenTestBug(LookupError):
+    """A hidden test used the grader wrongly (a probe that does not exist): a grader error."""
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_names() -> frozenset[str]:
+    """Every probe's name, read from the probe modules' sources (nothing is imported)."""
+    import ast
+
+    names: set[str] = set()
+    for path in _PROBES_DIR.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+                names.update(ast.literal_eval(node.value))
+    return frozenset(names)
+
+
 class _ProbeNamespace:
     def __init__(self, session: "WorkerSession"):
         self._session = session
@@ -94,6 +116,10 @@ class _ProbeNamespace:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        if name not in _probe_names():
+            # a misspelled probe is a bug of the hidden test, never the student's: not a StudentCodeError
+            raise HiddenTestBug(f"the hidden test asked for a probe named {name!r}, and there is none "
+                                f"(probes: {', '.join(sorted(_probe_names()))})")
         probe = self._session.request({"type": "probe", "name": name}, what=f"finding probe {name}")
         if isinstance(probe, RemoteHandle):
             object.__setattr__(probe, "_path", f"probe.{name}")

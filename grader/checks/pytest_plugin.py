@@ -13,6 +13,13 @@ It provides these fixtures to hidden tests:
 and records one ``TestOutcome`` per test: passed or not, a student-facing message
 (their traceback for their errors, never the grader's internals), the student's
 output while the test ran, and the time it took.
+
+Who is at fault decides the outcome. A test fails the student when it fails an
+assertion, calls ``pytest.fail``, or the student's code raised or killed the worker
+(``GradingError``). Any other exception comes from the hidden test's own code (a
+``NameError``, a broken fixture, a probe that does not exist, a helper misused): that
+is a bug of ours, recorded as ``grader_error`` with the traceback for the instructor,
+and the item is a grader error, never a lost point.
 """
 
 from __future__ import annotations
@@ -27,13 +34,15 @@ import pytest
 
 from grader.checks.answers import Answers
 from grader.checks.attachments import Attachments
-from grader.checks.proxy import StudentProxy
+from grader.checks.proxy import HiddenTestBug, StudentProxy
 from grader.results.models import Artifact
-from grader.checks.session import StudentCodeError, WorkerDied, WorkerSession
+from grader.checks.session import GradingError, StudentCodeError, WorkerDied, WorkerSession
 
 __all__ = ["GraderPlugin", "TestOutcome", "seed_for"]
 
 _MESSAGE_LIMIT = 3000
+#: the instructor's traceback of a hidden test's own failure (its end is kept)
+_BUG_LIMIT = 12000
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class TestOutcome:
     artifacts: tuple[Artifact, ...] = ()
     #: artifacts the test tried to attach past the size limit, said in words
     dropped_artifacts: tuple[str, ...] = ()
+    #: the traceback when the hidden test's own code failed (a bug of ours, not the student's)
+    grader_error: str = ""
 
 
 def seed_for(base: int, nodeid: str) -> int:
@@ -78,6 +89,7 @@ class GraderPlugin:
         self.outcomes: dict[str, TestOutcome] = {}
         self.collected: list[str] = []
         self._phase_messages: dict[str, list[str]] = {}
+        self._bugs: dict[str, list[str]] = {}
         self._outputs: dict[str, str] = {}
         self._started: dict[str, float] = {}
 
@@ -143,21 +155,38 @@ class GraderPlugin:
         report = outcome.get_result()
         if call.when == "setup":
             self._started[item.nodeid] = time.monotonic()
-        if report.failed or (report.skipped and call.when != "teardown"):
+        if report.failed and _is_hidden_test_bug(call):
+            self._bugs.setdefault(item.nodeid, []).append(f"[{call.when}] {report.longreprtext}")
+        elif report.failed or (report.skipped and call.when != "teardown"):
             self._phase_messages.setdefault(item.nodeid, []).append(_describe(call, report))
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         messages = self._phase_messages.get(nodeid, [])
+        bugs = self._bugs.get(nodeid, [])
         attached = self._attachments.pop(nodeid, None)
         self.outcomes[nodeid] = TestOutcome(
             artifacts=tuple(attached.artifacts) if attached else (),
             dropped_artifacts=tuple(attached.dropped) if attached else (),
             nodeid=nodeid,
-            passed=not messages,
+            passed=not messages and not bugs,
             message="\n".join(messages)[:_MESSAGE_LIMIT],
+            grader_error="\n".join(bugs)[-_BUG_LIMIT:],
             output=self._outputs.get(nodeid, ""),
             duration_s=time.monotonic() - self._started.get(nodeid, time.monotonic()),
         )
+
+
+def _is_hidden_test_bug(call: pytest.CallInfo) -> bool:
+    """True when the exception comes from the hidden test's own code, not from the student's."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return False
+    exc = excinfo.value
+    if isinstance(exc, HiddenTestBug):
+        return True
+    student_side = (GradingError, AssertionError, pytest.fail.Exception, pytest.skip.Exception,
+                    KeyboardInterrupt, SystemExit)
+    return not isinstance(exc, student_side)
 
 
 def _describe(call: pytest.CallInfo, report: pytest.TestReport) -> str:

@@ -22,7 +22,11 @@ from grader.checks.session import WorkerSession
 from grader.results.models import ItemResult, ItemStatus
 from grader.rubric.schema import Item, TestsCheck
 
-__all__ = ["run_hidden_tests", "score_tests_item", "HiddenTestsError"]
+__all__ = ["run_hidden_tests", "score_tests_item", "HiddenTestsError", "GRADER_BUG_MESSAGE"]
+
+#: what the student reads for an item whose hidden test itself failed
+GRADER_BUG_MESSAGE = ("Not graded: a hidden test of this item failed because of a bug in the grader, not in "
+                      "your code. Your instructor has been told; this item will be regraded.")
 
 _SHOWN_FAILURES = 6
 _OUTPUT_LIMIT = 8000
@@ -76,6 +80,14 @@ def score_tests_item(item: Item, outcomes: dict[str, TestOutcome]) -> ItemResult
     mine = [o for nodeid, o in outcomes.items() if any(selector_matches(s, nodeid) for s in check.tests)]
     if not mine:
         raise HiddenTestsError(f"item {item.id}: none of its tests ran ({', '.join(check.tests)})")
+    bugs = [o for o in mine if o.grader_error]
+    if bugs:
+        return ItemResult(
+            id=item.id, title=item.title, points=0.0, max_points=item.points, status=ItemStatus.ERROR,
+            messages=(GRADER_BUG_MESSAGE,), note=item.note, extra_credit=item.extra_credit,
+            duration_s=round(sum(o.duration_s for o in mine), 3),
+            instructor_detail="\n\n".join(f"{o.nodeid}\n{o.grader_error}" for o in bugs),
+        )
     passed = sum(o.passed for o in mine)
     if check.scoring == "per_test":
         points = item.points * passed / len(mine)
