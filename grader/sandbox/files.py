@@ -142,16 +142,49 @@ def remove_tree(path: Path) -> None:
         os.close(parent_fd)
 
 
-def empty_folder(path: Path) -> None:
+def empty_folder(path: Path, *, keep_mounts: bool = False) -> None:
     """Delete everything inside the folder ``path`` (kept itself: a mount point or a bind mount's source),
-    with the same care as ``remove_tree``; ``path`` must be a real folder, not a link."""
+    with the same care as ``remove_tree``; ``path`` must be a real folder, not a link.
+
+    ``keep_mounts``: leave the mount points below ``path`` and the folders leading to them,
+    deleting everything else. A warm sandbox's ``/tmp`` needs it when a path bound into the
+    sandbox lies under the host's ``/tmp`` (a checkout in ``/tmp`` with its ``.venv`` inside):
+    bwrap made the folders leading to it on the sandbox's tmpfs.
+    """
     fd = os.open(path, _DIR_FLAGS)
     try:
         device = os.fstat(fd).st_dev
         for name in os.listdir(fd):
-            _remove_entry(fd, name, device)
+            if keep_mounts:
+                _remove_around_mounts(fd, name, device)
+            else:
+                _remove_entry(fd, name, device)
     finally:
         os.close(fd)
+
+
+def _remove_around_mounts(parent_fd: int, name: str, device: int) -> bool:
+    """Remove ``name`` unless it is, or leads to, a mount point; True if it is gone."""
+    try:
+        info = os.lstat(name, dir_fd=parent_fd)
+    except FileNotFoundError:
+        return True
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(name, dir_fd=parent_fd)
+        return True
+    if info.st_dev != device:
+        return False  # a mount point: kept, with everything in it
+    fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    try:
+        if os.fstat(fd).st_dev != device:
+            return False
+        gone = [_remove_around_mounts(fd, entry, device) for entry in os.listdir(fd)]
+    finally:
+        os.close(fd)
+    if all(gone):
+        os.rmdir(name, dir_fd=parent_fd)
+        return True
+    return False
 
 
 def _remove_entry(parent_fd: int, name: str, device: int) -> None:

@@ -215,7 +215,7 @@ class Zygote:
         if not self.kill_children():
             raise ZygoteUnavailable("processes of the last submission could not be killed")
         empty_folder(self._workspace.path)
-        empty_folder(Path(f"/proc/{self._zygote_host_pid()}/root/tmp"))
+        empty_folder(Path(f"/proc/{self._zygote_host_pid()}/root/tmp"), keep_mounts=True)
         self._send({"type": "reset"})
         reply = self._receive(_REPLY_S, "reset")
         if reply.get("type") != "clean" or reply.get("ok") is not True:

@@ -149,13 +149,24 @@ def _reset(libc: ctypes.CDLL) -> dict:
         if _ipc_ids(kind):
             problems.append(f"System V {kind} objects are left")
     try:
-        left = os.listdir("/tmp")
+        left = [name for name in os.listdir("/tmp") if not _only_mounts(os.path.join("/tmp", name))]
     except OSError as exc:
         problems.append(f"cannot list /tmp: {exc.strerror}")
     else:
         if left:
             problems.append(f"/tmp is not empty ({len(left)} entries)")
     return {"type": "clean", "ok": not problems, "detail": "; ".join(problems)}
+
+
+def _only_mounts(path: str) -> bool:
+    """True for a mount point, or a folder holding nothing but such folders: what bwrap made
+    under the sandbox's ``/tmp`` to bind a path that lies under the host's ``/tmp``."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        return False
+    if os.path.ismount(path):
+        return True
+    entries = os.listdir(path)
+    return bool(entries) and all(_only_mounts(os.path.join(path, name)) for name in entries)
 
 
 def _ipc_ids(kind: str) -> list[int]:

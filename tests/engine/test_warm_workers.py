@@ -175,3 +175,49 @@ def test_without_warm_the_worker_starts_fresh(tmp_path):
         session.close()
     # a fresh worker is bubblewrap's command itself (pid 2 under its init) and imports torch only if asked
     assert (seen["pid"], seen["ppid"], seen["torch_loaded"]) == (2, 1, False)
+
+
+TMP_USER = '''
+import os
+
+def leave_in_tmp():
+    os.makedirs("/tmp/mine/deeper", exist_ok=True)
+    with open("/tmp/mine/deeper/x", "w") as f:
+        f.write("left by the last submission")
+    with open("/tmp/top.txt", "w") as f:
+        f.write("left too")
+    return sorted(os.listdir("/tmp"))
+
+def look():
+    return {"tmp": sorted(os.listdir("/tmp")), "data": sorted(os.listdir("/tmp/course-data")),
+            "bound": open("/tmp/course-data/bound/hello.txt").read()}
+'''
+
+
+def test_a_bind_under_tmp_keeps_the_sandbox_warm_and_tmp_clean(tmp_path):
+    """A checkout in /tmp puts its .venv (bound into the sandbox) under the sandbox's /tmp: the
+    reset between submissions must leave that bind and the folders bwrap made for it, and
+    remove everything else, instead of throwing the warm sandbox away."""
+    data = tmp_path / "bound"
+    data.mkdir()
+    (data / "hello.txt").write_text("bound, read-only")
+    binds = ((data, "/tmp/course-data/bound"),)
+    backend = BwrapBackend(warm=True)
+    try:
+        folders = []
+        for name in ("first", "second"):
+            folder = tmp_path / name
+            folder.mkdir()
+            (folder / "mod.py").write_text(TMP_USER)
+            folders.append(folder)
+        first = WorkerSession(backend, folders[0], Limits(wall_s=60), binds)
+        assert StudentProxy(first).mod.leave_in_tmp() == ["course-data", "mine", "top.txt"]
+        zygote = _zygotes(backend)[0]
+        first.close()
+        second = WorkerSession(backend, folders[1], Limits(wall_s=60), binds)
+        seen = StudentProxy(second).mod.look()
+        second.close()
+        assert _zygotes(backend) == [zygote], "the warm sandbox should survive the reset"
+        assert seen == {"tmp": ["course-data"], "data": ["bound"], "bound": "bound, read-only"}
+    finally:
+        backend.close()
