@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -212,7 +213,15 @@ def _fingerprint_all(entries: list[Entry], task: _Task, jobs: int | None):  # ty
         for entry in entries:
             yield _fingerprint_one(entry, task)
         return
-    # spawn: a fresh interpreter, nothing inherited from a caller's threads (a progress bar, a batch)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(task,)) as pool:
-        yield from pool.map(_fingerprint_one, entries, chunksize=max(1, len(entries) // (jobs * 8)))
+    done: set[str] = set()
+    try:
+        # spawn: a fresh interpreter, nothing inherited from a caller's threads (a progress bar, a batch)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                                 initargs=(task,)) as pool:
+            for key, result in pool.map(_fingerprint_one, entries, chunksize=max(1, len(entries) // (jobs * 8))):
+                done.add(key)
+                yield key, result
+    except BrokenProcessPool:  # a worker died (memory, a signal) or could not start: the rest here, in order
+        for entry in entries:
+            if entry.key not in done:
+                yield _fingerprint_one(entry, task)

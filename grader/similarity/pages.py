@@ -105,8 +105,10 @@ def write_pages(report: "SimilarityReport", prints: dict[str, "Fingerprints"],
     env = _environment()
     for ranked in report.pairs:
         sides = _sides(ranked, prints)
-        atomic_write_text(out / ranked.page, env.get_template("pair.html.j2").render(
-            report=report, p=ranked, sides=sides, twins=twins, colours=_COLOURS, generated=generated))
+        # no fsync per pair page (hundreds of them, all derived); the index, CSV and JSON are written atomically
+        (out / ranked.page).write_text(env.get_template("pair.html.j2").render(
+            report=report, p=ranked, sides=sides, twins=twins, colours=_COLOURS, generated=generated),
+            encoding="utf-8")
     index = out / INDEX_NAME
     atomic_write_text(index, env.get_template("index.html.j2").render(
         report=report, twins=twins, histogram=plot_scores(report.scores, report.threshold) if report.scores else "",
