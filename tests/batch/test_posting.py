@@ -228,3 +228,21 @@ def test_a_messy_class_folder_is_graded_once_per_student_and_lists_the_rest(tmp_
     summary = (out / "summary.html").read_text()
     listed = summary.split('id="skipped"')[1]
     assert "smithjohn_123456_7890123_calc.py" in listed and "syllabus.pdf" in listed and "ann" in listed
+
+
+def test_a_canvas_download_posts_by_canvas_user_id_and_blank_for_the_ungradable(tmp_path):
+    subs, out = tmp_path / "canvas", tmp_path / "out"
+    subs.mkdir()
+    (subs / "leeann_101_5001_calc.py").write_text(GOOD)
+    (subs / "roebob_LATE_102_5002_calc.py").write_text(WRONG_ADD)
+    (subs / "poecy_103_5003_hw.zip").write_bytes(b"not a zip at all")
+    (subs / "=cmd_104_5004_calc.py").write_text(GOOD + "# 104\n")  # a sortable name that starts a formula
+    report = batch(subs, out, canvas_column="HW1 (4242)")
+    assert report.layout == "canvas" and report.students == 4
+    scores = check_canvas_import(out / "canvas.csv", column="HW1 (4242)")
+    assert sorted(scores) == ["101", "102", "103", "104"]
+    assert scores["103"] == "" and scores["101"] != ""
+    table = rows(out / "canvas.csv")
+    assert ["'=cmd", "104", "", "", ""] == table[-1][:5]
+    book = gradebook(out)
+    assert "late" in book["102"]["flags"] and book["103"]["reason"].startswith("not gradable")
