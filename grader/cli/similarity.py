@@ -6,8 +6,9 @@ in :class:`grader.similarity.SimilarityOptions`; an option left out here is pass
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -79,23 +80,19 @@ def print_similarity(report) -> None:  # type: ignore[no-untyped-def]
     console.print(f"pages (TA only): {report.index} ({report.elapsed_s:.1f} s)", highlight=False, markup=False)
 
 
-class _user_errors:
+@contextmanager
+def _user_errors() -> Iterator[None]:
     """Known mistakes print one message with the next step and exit with a usage code; no traceback."""
+    from grader.assignments import UnknownAssignment
+    from grader.batch import DiscoveryError, JournalBusy, JournalError
+    from grader.rubric import RubricError
+    from grader.similarity import SimilarityError
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:  # type: ignore[no-untyped-def]
-        from grader.assignments import UnknownAssignment
-        from grader.batch import DiscoveryError, JournalBusy, JournalError
-        from grader.rubric import RubricError
-        from grader.similarity import SimilarityError
-
-        if exc is not None and isinstance(exc, (UnknownAssignment, RubricError, DiscoveryError, JournalBusy,
-                                                JournalError, SimilarityError)):
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(ExitCode.USAGE_ERROR) from None
-        return False
+    try:
+        yield
+    except (UnknownAssignment, RubricError, DiscoveryError, JournalBusy, JournalError, SimilarityError) as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
 
 
 def after_batch(out: Path, assignment: str) -> None:

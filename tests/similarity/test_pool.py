@@ -31,8 +31,8 @@ def test_a_pool_of_two_finds_what_one_process_finds(tmp_path) -> None:
     subs = _class(tmp_path / "subs")
     pooled = run_similarity(subs, assignment="nyu-dl-hw1", out_dir=tmp_path / "two", root=REPO,
                             options=SimilarityOptions(jobs=2, common=0))
-    alone = run_similarity(subs, assignment="nyu-dl-hw1", out_dir=tmp_path / "one", root=REPO,
-                           options=SimilarityOptions(jobs=1, common=0))
+    run_similarity(subs, assignment="nyu-dl-hw1", out_dir=tmp_path / "one", root=REPO,
+                   options=SimilarityOptions(jobs=1, common=0))
     assert pooled.pairs and _scores(tmp_path / "two") == _scores(tmp_path / "one")
 
 
