@@ -15,7 +15,8 @@ student** with links to both reports, sortable by id, score or time without a sc
 pages passed in by the caller (``links``: a similarity report, for one).
 
 Needs attention: a grader error, not gradable, a required file missing, a score of zero, a
-check that could not run, manual items awaiting a TA, and a **low score** by a robust rule:
+check that could not run, manual items awaiting a TA, a result a check calls implausible (a
+warning or item message starting with "Implausible"), and a **low score** by a robust rule:
 below the median by more than 3 scaled MADs (1.4826 x the median absolute deviation), or,
 when the MAD is 0 (most students share one score), by more than a quarter of the points;
 the cut-off is never below zero. A slow submission took more than Q3 + 1.5 IQR and more
@@ -207,6 +208,12 @@ def attention_reasons(view: "StudentView", *, low: bool = False) -> tuple[str, .
     pending = [i.id for i in result.items if i.status is ItemStatus.MANUAL]
     if pending:
         why.append(f"awaiting a TA: {', '.join(pending)}")
+    # a check that finds a result implausible (perfect accuracy with no training time, say) says so in a
+    # warning or an item message starting with "Implausible"; the TA decides
+    implausible = [t for t in (*result.warnings, *(m for i in result.items for m in i.messages))
+                   if t.lstrip().lower().startswith("implausible")]
+    if implausible:
+        why.append(implausible[0].strip()[:200])
     why.extend(f.replace("manual-", "TA score ", 1) for f in view.flags if f.startswith(("manual-over-max",
                                                                                          "manual-stale")))
     return tuple(why)

@@ -167,7 +167,8 @@ def _graded(sid: str, score: float, *, warnings: tuple[str, ...] = (), error: bo
 
 def test_needs_attention_names_every_student_a_human_must_look_at():
     records = {r.key: r for r in [
-        _graded("a1", 5), _graded("a2", 5), _graded("a3", 4.5), _graded("a4", 5), _graded("a5", 4.5),
+        _graded("a1", 5, warnings=("Implausible result: 100% test accuracy after 0.1 s of training.",)),
+        _graded("a2", 5), _graded("a3", 4.5), _graded("a4", 5), _graded("a5", 4.5),
         _graded("a6", 5), _graded("low", 1.5),
         _graded("zero", 0),
         _graded("miss", 3, warnings=("calc.py is missing from the submission. Did you name it 'Calc.py'?",),
@@ -179,7 +180,8 @@ def test_needs_attention_names_every_student_a_human_must_look_at():
     ]}
     stats = class_stats(class_view(records, ManualScores()), RUBRIC)
     why = {r.student: r.why for r in stats.attention}
-    assert set(why) == {"low", "zero", "miss", "err", "pend", "ng", "ge"}
+    assert set(why) == {"low", "zero", "miss", "err", "pend", "ng", "ge", "a1"}
+    assert why["a1"] == ("Implausible result: 100% test accuracy after 0.1 s of training.",)
     assert why["low"] == ("low score (outlier)",)
     assert why["zero"] == ("scored zero",)
     assert why["miss"] == ("missing calc.py",)
