@@ -221,3 +221,19 @@ def test_bad_input_gets_a_clear_error(tmp_path) -> None:
     with pytest.raises(SimilarityError, match="between 0 and 1"):
         run_similarity(tmp_path / "subs", assignment="nyu-dl-hw1", out_dir=tmp_path / "o", root=REPO,
                        options=SimilarityOptions(threshold=50))
+
+
+def test_a_canvas_download_is_read_per_student_under_the_files_own_names(tmp_path) -> None:
+    subs = tmp_path / "canvas"
+    subs.mkdir()
+    people = {"smithjohn_101_9001": submission(REFERENCE), "doejane_LATE_102_9002": submission(recomment(REFERENCE)),
+              "roeric_103_9003": submission(HONEST)}
+    for prefix, files in people.items():
+        for name in ("mlp.py", "gd.py"):
+            (subs / f"{prefix}_{name}").write_text(files[name])
+    report = run_similarity(subs, assignment="nyu-dl-hw1", out_dir=tmp_path / "out", root=REPO)
+    assert report.students == 3 and not report.unreadable
+    assert {report.pairs[0].a.student, report.pairs[0].b.student} == {"101", "102"}
+    assert report.pairs[0].pair.score > 0.9 and _score(report, "101", "103") < 0.15
+    assert report.file_names[report.pairs[0].a.key] == ("gd.py", "mlp.py")
+    assert "smithjohn" in {report.pairs[0].a.name, report.pairs[0].b.name}
