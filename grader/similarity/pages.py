@@ -129,7 +129,9 @@ def _sides(ranked: "RankedPair", prints: dict[str, "Fingerprints"]) -> tuple[lis
             lines = region.lines_a if side == "a" else region.lines_b
             for line in lines:
                 marks[file].setdefault(line, number)
-            starts.setdefault((file, lines[0]), number)
+            # the anchor goes on the region's first line that no earlier region's anchor took
+            free = next((n for n in lines if (file, n) not in starts), lines[0])
+            starts.setdefault((file, free), number)
         shown = []
         for index, source in enumerate(files):
             rows = tuple(Line(n, visible(text), marks[index].get(n, 0),
