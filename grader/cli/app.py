@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader.assignments import UnknownAssignment
+from grader.authoring.student_repo import InstallSettingError
 from grader.authoring.template import TemplateError
 from grader.cli.batch import batch as batch_command
 from grader.cli.batch import export_app, manual_app
@@ -150,7 +151,7 @@ def _user_errors() -> Iterator[None]:
     """Known user mistakes print one clear message and exit with a usage code, no traceback."""
     try:
         yield
-    except (UnknownAssignment, RubricError, TemplateError) as exc:
+    except (UnknownAssignment, RubricError, TemplateError, InstallSettingError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(ExitCode.USAGE_ERROR) from None
     except SandboxUnavailable as exc:
@@ -286,11 +287,29 @@ def check(
         table.add_row(line.step, mark, markup_safe(line.detail, keep_newlines=True), markup_safe(line.fix), stake)
     console.print(table)
     failing = [line for line in report.lines if not line.ok]
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _annotate(failing, unfinished=report.only_unfinished)
     if not failing:
         console.print("[green]All checks passed.[/] Hidden tests decide the grade; pack with `grader pack`.")
         return
+    if report.only_unfinished:
+        console.print(f"[yellow]Not finished yet:[/] {len(failing)} parts still to write; nothing else to fix.")
+        raise typer.Exit(ExitCode.UNFINISHED)
     console.print(f"[red]{len(failing)} things to fix[/] before you submit.")
     raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _annotate(failing: list[Any], *, unfinished: bool) -> None:
+    """GitHub Actions annotations: a notice per unfinished part, an error per thing that is broken."""
+    import re
+
+    for line in failing:
+        level = "notice" if unfinished else "error"
+        where = re.match(r"([\w./-]+\.(?:py|ipynb|ya?ml|md)):(\d+) ", line.detail)
+        location = f"file={where.group(1)},line={where.group(2)}," if where else ""
+        message = f"{line.detail} ({line.fix})" if line.fix else line.detail
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        console.file.write(f"::{level} {location}title=grader check {line.step}::{message}\n")
 
 
 @app.command()

@@ -13,5 +13,7 @@ class ExitCode(enum.IntEnum):
     GRADER_ERROR = 2
     #: the command was used wrongly (unknown assignment, bad rubric, bad flag)
     USAGE_ERROR = 3
-    #: ``validate`` or ``template build --check`` found the assignment unsound
+    #: ``validate`` or ``template build --check`` found the assignment unsound; ``check`` found something to fix
     CHECK_FAILED = 4
+    #: ``check``: nothing is broken, but parts are still unfinished (stubs, empty answers)
+    UNFINISHED = 5

@@ -53,8 +53,21 @@ class SelfCheckReport:
     def ok(self) -> bool:
         return all(line.ok for line in self.lines)
 
+    @property
+    def only_unfinished(self) -> bool:
+        """Something fails, and all of it is work not done yet (a stub, an empty answer, a test that hit one).
+
+        A student can then tell "not finished" from "broken"; the workflow shows a notice, not a red cross.
+        """
+        failing = [line for line in self.lines if not line.ok]
+        return bool(failing) and all(_is_unfinished(line) for line in failing)
+
     def add(self, *args: object, **kwargs: object) -> None:
         self.lines.append(CheckLine(*args, **kwargs))  # type: ignore[arg-type]
+
+
+def _is_unfinished(line: CheckLine) -> bool:
+    return line.step == "unfinished" or (line.step in ("public tests", "smoke") and "NotImplementedError" in line.detail)
 
 
 def unfinished_parts(source: str) -> list[tuple[int, str]]:
