@@ -56,29 +56,26 @@ VARIANTS: tuple[Variant, ...] = (
             "pad_zeros puts the image one pixel up and left: every padded case of both classes is wrong, "
             "unpadded ones stay right (partial credit); timing and rules are untouched"),
     Variant("conv_stride_ignored", CONV,
-            (("                patch = x[:, :, i * s:i * s + k_h, j * s:j * s + k_w]  # N x C x kH x kW\n",
-              "                patch = x[:, :, i:i + k_h, j:j + k_w]  # N x C x kH x kW\n"),),
+            (("                patch = padded[:, :, i * s:i * s + size, j * s:j * s + size]  # B x C x F x F\n",
+              "                patch = padded[:, :, i:i + size, j:j + size]  # B x C x F x F\n"),),
             frozenset({"1a.i"}), CONV_ITEMS[:4],
             "Conv2d slides by one pixel whatever the stride: its strided groups fail; FasterConv2d is separate"),
     Variant("conv_bias_added_twice", CONV,
-            (("        return out.view(n, self.out_channels, h_out, w_out) + self.biases.view(1, -1, 1, 1)\n",
-              "        out = out.view(n, self.out_channels, h_out, w_out) + self.biases.view(1, -1, 1, 1)\n"
-              "        return out + self.biases.view(1, -1, 1, 1)\n"),),
+            (("        return output.view(batch, out_channels, h_out, w_out)\n",
+              "        return output.view(batch, out_channels, h_out, w_out) + self.biases.view(1, -1, 1, 1)\n"),),
             frozenset({"1a.ii"}), CONV_ITEMS[:4],
-            "FasterConv2d adds the bias twice: every FasterConv2d group fails, Conv2d is untouched"),
+            "FasterConv2d's convolution adds the bias that the course's forward adds again: every FasterConv2d "
+            "group fails, Conv2d is untouched"),
     Variant("faster_calls_f_conv2d", CONV,
-            (("        n, c, height, width = x.shape\n        k_h, k_w = self.filter_size\n"
-              "        p, s = self.padding, self.stride\n        x = pad_zeros(x, p).contiguous()\n",
-              "        return torch.nn.functional.conv2d(x, self.filters, self.biases, stride=self.stride,"
-              " padding=self.padding)\n        n, c, height, width = x.shape\n        k_h, k_w = self.filter_size\n"
-              "        p, s = self.padding, self.stride\n        x = pad_zeros(x, p).contiguous()\n"),),
+            (("        padded = pad_zeros(x, p).contiguous()\n",
+              "        return torch.nn.functional.conv2d(x, filters, stride=self.stride, padding=self.padding)\n"),),
             frozenset({"1a.rules", "1a.rules_runtime"}), CONV_ITEMS[:4],
             "FasterConv2d returns torch's conv2d: right numbers and fast, but it breaks the from-scratch rule, "
             "seen in the source and at run time"),
     Variant("faster_conv_is_slower", CONV,
-            (("    def forward(self, x):\n        # BEGIN SOLUTION\n        n, c, height, width = x.shape\n",
-              "    def forward(self, x):\n        return Conv2d.forward(self, x)  # 'faster': the same loops\n"
-              "        # BEGIN SOLUTION\n        n, c, height, width = x.shape\n"),),
+            (("    def convolution(self, x, filters):\n        # BEGIN SOLUTION\n        batch, channels, height, width = x.shape\n",
+              "    def convolution(self, x, filters):\n        return Conv2d.convolution(self, x, filters)  # the same loops\n"
+              "        # BEGIN SOLUTION\n        batch, channels, height, width = x.shape\n"),),
             frozenset({"1a.speed", "1a.iii"}), CONV_ITEMS,
             "a 'faster' version that runs the same loops: right numbers, no speed-up, so the speed item fails and "
             "the reported 40x no longer matches the measured ratio"),
@@ -93,6 +90,13 @@ VARIANTS: tuple[Variant, ...] = (
               "    scores = q @ k.transpose(-2, -1)\n"),),
             frozenset({"3a.iv.self", "3a.iv.multi"}), ("3a.iv.self", "3a.iv.multi", "3b.forward"),
             "no 1/sqrt(d_k): both attention classes share attend(), both lose; the transformer still runs"),
+    Variant("multihead_scaled_by_sqrt_d_model", ATTENTION,
+            (("        heads = attend(self.split_heads(self.W_q(x)), self.split_heads(self.W_k(x)),\n",
+              "        heads = attend(self.split_heads(self.W_q(x)) * math.sqrt(self.d_k / self.d_model),\n"
+              "                       self.split_heads(self.W_k(x)),\n"),),
+            frozenset({"3a.iv.multi"}), ("3a.iv.self", "3a.iv.multi"),
+            "the real mistake seen in coursework: each head's scores divided by sqrt(d_model) instead of sqrt(d_k); "
+            "the one-head case still passes (partial credit), SelfAttention is untouched"),
     Variant("softmax_over_queries", ATTENTION,
             (("    return torch.softmax(scores, dim=-1).nan_to_num(0.0) @ v\n",
               "    return torch.softmax(scores, dim=-2).nan_to_num(0.0) @ v\n"),),

@@ -11,9 +11,10 @@ projections plus ``self.W_o = nn.Linear(d_model, d_model)``; head ``i`` uses col
 ``i * d_k .. (i + 1) * d_k`` of ``Q``, ``K``, ``V`` (``d_k = d_model // num_heads``), the
 heads' outputs are concatenated in order 0..h-1 and projected by ``W_o``.
 
-``forward(x, mask=None)``: ``mask`` is ``B x T`` booleans, True where the token is
-padding; padded positions get no attention weight as keys (their own output rows are
-computed as usual). Returns ``B x T x d_model``.
+``forward(x)`` returns ``B x T x d_model``, as the course's ``attention.py`` has it (no
+mask; ``d_model`` and ``num_heads`` may come as 0-d tensors, as in the course's tests).
+This reference also takes an optional ``mask`` (``B x T`` booleans, True = padding: no
+attention weight on those keys) for its Transformer; the grader never passes one.
 """
 
 import math
