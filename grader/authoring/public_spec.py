@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.authoring.template import strip_solutions
 from grader.checks.answers import load_answers
 from grader.rubric.schema import ConstraintCheck, Rubric, SelfCheck, TestsCheck
 
@@ -117,7 +118,9 @@ def build_public_spec(rubric: Rubric, reference: Path) -> PublicSpec:
     for name in rubric.required_files:
         path = reference / name
         if name.endswith(".py") and path.is_file():
-            interfaces[name] = extract_signatures(path.read_text(encoding="utf-8"))
+            # what the template gives the student: helpers inside a solution block are the reference's own
+            stripped = strip_solutions(path.read_text(encoding="utf-8"), name)
+            interfaces[name] = extract_signatures(stripped)
     answer_keys: tuple[str, ...] = ()
     if rubric.answers_file:
         answer_keys = tuple(load_answers(reference, rubric.answers_file, ids=[i.id for i in rubric.items]))

@@ -84,3 +84,15 @@ def test_an_unpinned_or_wrong_install_setting_is_refused(tmp_path: Path, value: 
     (tmp_path / "pyproject.toml").write_text(f'[tool.dl-grader]\nstudent-install = "{value}"\n')
     with pytest.raises(InstallSettingError, match=why):
         student_install(tmp_path)
+
+
+def test_the_interface_is_what_the_template_gives_the_student(tmp_path: Path):
+    """A helper the reference defines inside a solution block is not asked of the student."""
+    from grader.authoring.public_spec import build_public_spec
+    from grader.rubric import load_rubric
+
+    reference = ROOT / "reference" / "nyu-dl-hw1"
+    spec = build_public_spec(load_rubric(ROOT / "rubrics" / "nyu-dl-hw1" / "rubric.yaml"), reference)
+    names = {s.name for s in spec.interfaces["mlp.py"]}
+    assert "activate" in (reference / "mlp.py").read_text() and "activate" not in names
+    assert {"MLP.forward", "MLP.backward", "mse_loss", "bce_loss"} <= names
