@@ -82,8 +82,15 @@ def test_the_manual_sheet_is_neutralised_and_reads_back(tmp_path):
     table = _cells(path.read_text())
     assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for row in table for c in row)
     # the TA fills in points (and a comment that starts like a formula) and imports the same file
-    filled = [table[0]] + [[*row[:8], "1", "'=great"] for row in table[1:]]
-    text = csv_text(filled).replace("''=great", "'=great")
+    header = table[0]
+    points, comment = header.index("points"), header.index("comment")
+    filled = [header]
+    for row in table[1:]:
+        row = list(row)
+        row[points], row[comment] = "1", "=great"  # csv_text writes the comment as '=great
+        filled.append(row)
+    text = csv_text(filled)
+    assert "'=great" in text
     scores = parse_manual_csv(text, source="t.csv", records=records, rubric=RUBRIC)
     assert "-odd" in scores and scores["-odd"]["3"].points == 1 and scores["-odd"]["3"].comment == "=great"
 
