@@ -32,8 +32,8 @@ __all__ = ["ManualScore", "ManualScores", "ManualImportError", "apply_manual", "
            "manual_rows", "export_manual_csv", "parse_manual_csv", "MANUAL_FILE", "CSV_COLUMNS"]
 
 MANUAL_FILE = "manual.json"
-CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "key", "keywords", "answer", "look_at",
-               "report", "points", "comment")
+CSV_COLUMNS = ("student", "name", "item", "title", "max_points", "note", "keywords", "answer", "look_at", "report",
+               "points", "comment", "key")
 #: the student's text shown to the TA is cut beyond this many characters
 _ANSWER_CHARS = 20_000
 

@@ -8,23 +8,32 @@ next call. Only our own functions run there, named by module and attribute, and 
 comes back is what those functions return (plain values built by our code).
 
 ``BoundExceeded`` says which bound was hit; callers turn it into the student's message.
+
+``memory_cap`` bounds the grading process itself while a submission's hidden tests run:
+its address space may grow by ``TRUSTED_MEMORY_MB`` at most, so trusted-side work that a
+submission blows up ends in a ``MemoryError`` for that submission's test, not in the
+kernel's OOM killer taking the batch worker and its other students with it.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import multiprocessing
 import os
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Iterator
 
-__all__ = ["BoundExceeded", "run_bounded", "DEFAULT_TIMEOUT_S", "DEFAULT_MEMORY_MB"]
+__all__ = ["BoundExceeded", "run_bounded", "memory_cap", "DEFAULT_TIMEOUT_S", "DEFAULT_MEMORY_MB",
+           "TRUSTED_MEMORY_MB"]
 
 DEFAULT_TIMEOUT_S = 20.0
 #: address space the helper may add to what it needs at start (sympy and numpy loaded)
 DEFAULT_MEMORY_MB = 1024
+#: address space the grading process may add while one submission's hidden tests run
+TRUSTED_MEMORY_MB = 4096
 
 
 class BoundExceeded(Exception):
@@ -35,16 +44,41 @@ class BoundExceeded(Exception):
         self.kind = kind
 
 
+def _address_space() -> int:
+    """This process's address space now, in bytes (``/proc/self/statm``'s first field)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[0])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextlib.contextmanager
+def memory_cap(extra_mb: int = TRUSTED_MEMORY_MB) -> Iterator[None]:
+    """Let this process's address space grow by at most ``extra_mb`` inside the block (soft limit)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + extra_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _serve(conn: Connection, memory_mb: int, preload: tuple[str, ...]) -> None:
     """The helper's loop: import the modules, cap the address space, answer calls until the pipe closes."""
     import resource
 
     for name in preload:
         importlib.import_module(name)
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[0])
-    now = pages * os.sysconf("SC_PAGE_SIZE")
-    limit = now + memory_mb * 1024 * 1024
+    limit = _address_space() + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send(("ready", None))
     while True:

@@ -38,7 +38,7 @@ _MAX_INTEGER = 10**15
 #: a bound on the formula's total degree, read from its tree before sympy sees it
 MAX_DEGREE = 48
 #: seconds and MiB one formula check may use (in the helper process)
-_TIME_S = 20.0
+_TIME_S = 10.0
 _MEMORY_MB = 1024
 #: algebra (expand, simplify) only on formulas this small; larger ones are compared by value
 _ALGEBRA_MAX_OPS = 200

@@ -34,6 +34,7 @@ import pytest
 
 from grader.checks.answers import Answers
 from grader.checks.attachments import Attachments
+from grader.checks.bounded import TRUSTED_MEMORY_MB
 from grader.checks.proxy import HiddenTestBug, StudentProxy
 from grader.results.models import Artifact
 from grader.checks.session import GradingError, StudentCodeError, WorkerDied, WorkerSession
@@ -185,7 +186,7 @@ def _is_hidden_test_bug(call: pytest.CallInfo) -> bool:
     if isinstance(exc, HiddenTestBug):
         return True
     student_side = (GradingError, AssertionError, pytest.fail.Exception, pytest.skip.Exception,
-                    KeyboardInterrupt, SystemExit)
+                    KeyboardInterrupt, SystemExit, MemoryError)  # MemoryError: the grader's cap (checks.bounded)
     return not isinstance(exc, student_side)
 
 
@@ -203,6 +204,9 @@ def _describe(call: pytest.CallInfo, report: pytest.TestReport) -> str:
         return f"The worker running your code stopped: {exc.cause}"
     if isinstance(exc, pytest.fail.Exception):
         return str(exc.msg if hasattr(exc, "msg") else exc)
+    if isinstance(exc, MemoryError):
+        return ("Checking this needed more memory than the grader allows one submission "
+                f"({TRUSTED_MEMORY_MB} MiB beyond its own): check the sizes your code returns.")
     if isinstance(exc, AssertionError):
         text = str(exc)
         # pytest appends its introspection ("assert ...") after a custom message: keep the message

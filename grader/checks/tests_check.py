@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 
 from grader.checks.answers import Answers
+from grader.checks.bounded import memory_cap
 from grader.checks.pytest_plugin import GraderPlugin, TestOutcome, selector_matches
 from grader.checks.session import WorkerSession
 from grader.results.models import ItemResult, ItemStatus
@@ -46,7 +47,8 @@ def run_hidden_tests(session: WorkerSession, tests_dir: Path, selectors: list[st
     ]
     sink = io.StringIO()
     with _importable_helpers(tests_dir), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        code = pytest.main(args, plugins=[plugin])
+        with memory_cap():  # trusted-side work on this submission's data fails its test, not the process
+            code = pytest.main(args, plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or (
         code == pytest.ExitCode.INTERRUPTED and not plugin.outcomes
     ):

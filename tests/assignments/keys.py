@@ -3,8 +3,9 @@
 The rubric's ``key:`` field is TA-only and never copied into a result; this check reads
 every student-facing file written for a grading and looks for each key, whole and clause
 by clause (a clause of at least ``_MIN_CLAUSE`` characters), whitespace and HTML escapes
-normalised. The student's own written answers are blanked first: the reference's answers
-are meant to agree with the key.
+normalised. The student's own written answers are blanked first (the reference's answers
+are meant to agree with the key), and a clause the rubric shows anyway (in a title or a
+quoted question) does not count.
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ def key_leaks(rubric: Rubric, result: SubmissionResult) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="grader-keys-") as tmp:
         write_outputs(blanked, Path(tmp))
         texts = {name: _normal((Path(tmp) / name).read_text(encoding="utf-8")) for name in STUDENT_FACING}
+    # a clause the rubric shows students anyway (a quoted question, a title) is no leak
+    public = _normal(" ".join(f"{i.title} {i.note} {i.points_reason} {' '.join(getattr(i.check, 'keywords', ()))}"
+                              for i in rubric.items))
     found = []
     for item in rubric.items:
         if not item.key:
             continue
-        for fragment in key_fragments(item.key):
+        for fragment in (f for f in key_fragments(item.key) if f not in public):
             found.extend(f"{name}: item {item.id} key fragment {fragment!r}" for name, text in texts.items()
                          if fragment in text)
     return found

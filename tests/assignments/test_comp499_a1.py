@@ -16,6 +16,8 @@ from grader.api import grade
 from grader.assignments import assignment_paths
 from grader.report.html import render_html
 from grader.results.models import ItemStatus, Outcome
+from grader.rubric import load_rubric
+from tests.assignments.keys import key_leaks
 from tests.assignments.comp499_a1_variants import ASSIGNMENT, AUTOMATIC_ITEMS, VARIANTS, apply
 
 PATHS = assignment_paths(ASSIGNMENT)
@@ -46,6 +48,7 @@ def test_reference_earns_every_automatic_point(reference_result):
     assert not result.warnings, result.warnings  # every cell of the reference runs cleanly
     extra = next(i for i in result.items if i.id == "5(c)")
     assert extra.extra_credit and extra.points == 4
+    assert not key_leaks(load_rubric(PATHS.rubric_file), result), "an answer key reached a student-facing output"
 
 
 def test_report_embeds_the_executed_notebook(reference_result):
@@ -69,6 +72,7 @@ def test_template_earns_zero_without_a_crash(tmp_path):
     assert all(i.messages for i in result.items)
     # the template's unfinished cells fail with their index, and the message names what is missing
     assert any("NotImplementedError" in w and "cell" in w for w in result.warnings), result.warnings
+    assert not key_leaks(load_rubric(PATHS.rubric_file), result), "an answer key reached a student-facing output"
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v[0] for v in VARIANTS])

@@ -20,6 +20,8 @@ import pytest
 from grader.api import grade, validate
 from grader.assignments import assignment_paths
 from grader.results.models import Outcome
+from grader.rubric import load_rubric
+from tests.assignments.keys import key_leaks
 from grader.sandbox import Backend
 from tests.assignments.cs446_hw3_variants import (
     ASSIGNMENT,
@@ -62,6 +64,8 @@ def test_validate_reference_full_template_zero(validation):
     assert not missing, missing
     assert validation.template.score == 0
     assert all(i.messages for i in validation.template.items)
+    assert not key_leaks(load_rubric(PATHS.rubric_file), validation.reference), "an answer key reached a student-facing output"
+    assert not key_leaks(load_rubric(PATHS.rubric_file), validation.template), "an answer key reached a student-facing output"
 
 
 def test_reference_report_shows_runs_beside_the_reference(validation):

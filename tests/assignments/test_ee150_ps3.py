@@ -21,6 +21,7 @@ from grader.api import grade, load_assignment, validate
 from grader.results.models import Outcome, SubmissionResult
 from grader.rubric.schema import ManualCheck
 from grader.sandbox import Backend
+from tests.assignments.keys import key_leaks
 from tests.assignments.ee150_ps3_variants import ASSIGNMENT, VARIANTS, Variant, apply
 
 PATHS, RUBRIC = load_assignment(ASSIGNMENT)
@@ -51,6 +52,11 @@ def test_validate_reference_full_template_zero(validation):
     assert all(reference[i].points == reference[i].max_points for i in AUTOMATIC)
     assert validation.template.score == 0
     assert all(i.messages for i in validation.template.items)
+
+
+def test_no_answer_key_reaches_a_student(validation):
+    for result in (validation.reference, validation.template):
+        assert not key_leaks(RUBRIC, result), "an answer key reached a student-facing output"
 
 
 def test_reference_report_has_curves_and_filters(validation):

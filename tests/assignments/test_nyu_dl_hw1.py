@@ -11,6 +11,8 @@ import pytest
 from grader.api import grade, validate, write_outputs
 from grader.assignments import assignment_paths
 from grader.results.models import ItemStatus, Outcome
+from grader.rubric import load_rubric
+from tests.assignments.keys import key_leaks
 from tests.assignments.nyu_dl_hw1_variants import ASSIGNMENT, AUTOMATIC_ITEMS, VARIANTS, apply
 from tests.chromium import dump_dom, screenshot
 
@@ -25,6 +27,8 @@ def test_validate_reference_full_template_zero():
     assert all(i.points == i.max_points for i in report.reference.items if i.id in AUTOMATIC_ITEMS)
     assert report.template.score == 0
     assert all(i.messages for i in report.template.items)
+    assert not key_leaks(load_rubric(PATHS.rubric_file), report.reference), "an answer key reached a student-facing output"
+    assert not key_leaks(load_rubric(PATHS.rubric_file), report.template), "an answer key reached a student-facing output"
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])

@@ -95,3 +95,36 @@ def test_deeply_nested_notebook_json_is_not_a_notebook(tmp_path: Path):
     (tmp_path / "deep.ipynb").write_text('{"cells": [], "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(NotebookInvalid, match="nested too deeply"):
         load_notebook(tmp_path / "deep.ipynb")
+
+
+def test_the_grading_process_has_a_memory_cap_while_hidden_tests_run():
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with bounded.memory_cap(256):
+        with pytest.raises(MemoryError):
+            bytearray(2 * 1024 * 1024 * 1024)
+        assert len(bytearray(16 * 1024 * 1024)) == 16 * 1024 * 1024  # ordinary work goes on
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert len(bytearray(1024 * 1024 * 1024)) == 1024 * 1024 * 1024  # the cap ends with the block
+
+
+def test_a_memory_error_in_a_hidden_test_fails_that_test_for_the_student(tmp_path):
+    """Not a grader error: the submission made the trusted side ask for too much."""
+    from grader.checks.pytest_plugin import _describe, _is_hidden_test_bug
+
+    def caught(exc: BaseException) -> pytest.ExceptionInfo:
+        try:
+            raise exc
+        except BaseException as raised:  # noqa: BLE001 - a traceback is what ExceptionInfo needs
+            return pytest.ExceptionInfo.from_exception(raised)
+
+    class Call:
+        excinfo = caught(MemoryError())
+
+    class Report:
+        skipped = False
+
+    assert not _is_hidden_test_bug(Call())  # type: ignore[arg-type]
+    assert "more memory than the grader allows" in _describe(Call(), Report())  # type: ignore[arg-type]
+    assert _is_hidden_test_bug(type("C", (), {"excinfo": caught(KeyError("x"))})())  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ A case is a folder ``corpus/<family>/<case>/`` holding a submission (its files, 
     files = 'regex'                               # optional: on the workspace's files, comma-joined
     output = 'regex'                              # optional: in that item's captured output
     intact = ["2"]                                # items that must score what the reference scores
+    points = 0                                    # optional: exactly what the item must score
     pending = "notebooks"                         # optional: kept ready for a feature to come
     needs = "cgroup"                              # optional: skipped where the host has no cgroup
     [limits]                                      # optional overrides of the rubric's limits
@@ -61,9 +62,13 @@ from grader.sandbox import choose_backend
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 PROJECT = HERE / "project"
-FAMILIES = ("escape", "tampering", "resources", "wire", "lying", "archives")
+FAMILIES = ("escape", "tampering", "resources", "wire", "lying", "archives", "integrity")
 
-SECRETS = ("SECRET-MARKER-7f3a", "REDTEAM-RUBRIC-MARKER-51c2", "REDTEAM-REFERENCE-MARKER-9d04")
+#: the last is the TA-only answer key of the integrity rubric: no student-facing text may hold it
+SECRETS = ("SECRET-MARKER-7f3a", "REDTEAM-RUBRIC-MARKER-51c2", "REDTEAM-REFERENCE-MARKER-9d04",
+           "REDTEAM-KEY-MARKER-6b1f")
+#: an escape sequence other than rich's own colours (SGR): a student's bytes reaching the TA's terminal
+_FOREIGN_ESCAPE = re.compile(r"\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x80-\x9f\u202a-\u202e]")
 HOST_BANNER = "HOST-SECRET-b81e"
 ENV_SECRET = "GRADER-ENV-SECRET-4c7d"
 ENV_NAME = "GRADER_REDTEAM_TOKEN"
@@ -80,6 +85,8 @@ class Expectation:
     leak: str = ""
     #: a regex on the workspace's file list, joined with commas
     files: str = ""
+    #: exactly what ``item`` must score (None: less than its maximum)
+    points: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class Case:
             known=bool(known),
             leak=merged.get("leak", ""),
             files=merged.get("files", ""),
+            points=merged.get("points"),
         )
 
 
@@ -349,9 +357,9 @@ SHADOW = _shadow_line()
 
 def everything_shown(result: SubmissionResult) -> str:
     """Every text of a result a student or TA can see."""
-    parts = [result.reason, *result.warnings, *result.sandbox_warnings]
+    parts = [result.reason, *result.warnings, *result.sandbox_warnings, *result.notes]
     for item in result.items:
-        parts += [*item.messages, item.output, item.instructor_detail]
+        parts += [*item.messages, item.output, item.instructor_detail, item.note, item.title]
     return "\n".join(parts)
 
 
@@ -365,6 +373,8 @@ def leaks(result: SubmissionResult, host: Host, before: dict[str, Any]) -> set[s
         found.add("shadow")
     if "LEAKED:" in shown:  # the attack's own report that it got what it was after
         found.add("reported")
+    if _FOREIGN_ESCAPE.search(terminal_summary(result)):
+        found.add("terminal")
     if _scratch_dirs() - before["scratch"]:
         found.add("leftover")
     after = host.snapshot()
@@ -378,6 +388,19 @@ def leaks(result: SubmissionResult, host: Host, before: dict[str, Any]) -> set[s
     if not host.neighbour_alive():
         found.add("neighbour")
     return found
+
+
+def terminal_summary(result: SubmissionResult) -> str:
+    """What ``grader grade`` prints for ``result`` on a colour terminal."""
+    import io
+
+    from rich.console import Console
+
+    from grader.report.terminal import print_summary
+
+    out = io.StringIO()
+    print_summary(result, console=Console(file=out, force_terminal=True, color_system="truecolor", width=160))
+    return out.getvalue()
 
 
 def item_of(result: SubmissionResult, item_id: str):  # type: ignore[no-untyped-def]
@@ -433,6 +456,8 @@ def check_case(case: Case, backend: str, host: Host, baseline: Any, tmp_path: Pa
     else:
         failed = item_of(result, expect.item)
         assert failed.points < failed.max_points, f"{case.id}: item {expect.item} should lose points\n{summary}"
+        if expect.points is not None:
+            assert failed.points == expect.points, f"{case.id}: item {expect.item} should score {expect.points}\n{summary}"
         text = "\n".join(failed.messages)
         assert matches(expect.message, text), f"{case.id}: message /{expect.message}/ not in:\n{summary}"
         if expect.output:

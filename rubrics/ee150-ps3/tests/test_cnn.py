@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+from grader.checks.values import checked_array
 from grader.datasets import load_mnist
 from ps3_helpers import FULL, mod
 
@@ -109,10 +110,15 @@ def test_cnn_accuracy(student, attach, runs):
 def test_manual_cnn_accuracy(student, attach, runs):
     result = trained(student, runs, "manual_cnn")
     _report(attach, result, "ManualCNN")
-    filters = np.asarray(result["filters_after"], dtype=np.float32)
-    for k in range(min(4, len(filters))):
-        big = np.kron(filters[k, 0], np.ones((24, 24)))  # 3 x 3 is too small to see
-        attach.image(big, f"ManualCNN filter {k + 1} (after training)", cmap="RdBu_r")
+    try:  # the student chose the shape: bound it before np.kron blows it up 24 x 24 times
+        filters = checked_array(result["filters_after"], "ManualCNN's filters", ndim=4, max_side=16,
+                                max_elements=4096, dtype=np.float32)
+    except AssertionError as exc:
+        attach.text(f"{exc}: not drawn", "ManualCNN filters")
+    else:
+        for k in range(min(4, len(filters))):
+            big = np.kron(filters[k, 0], np.ones((24, 24)))  # 3 x 3 is too small to see
+            attach.image(big, f"ManualCNN filter {k + 1} (after training)", cmap="RdBu_r")
     _floor(attach, result, "manual_cnn")
 
 
@@ -153,8 +159,9 @@ def _report(attach, result, name):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
-    ax.imshow(result["confusion"], cmap="Blues")
-    for (i, j), value in np.ndenumerate(result["confusion"]):
+    confusion = checked_array(result["confusion"], f"{name}'s confusion matrix", shape=(10, 10), dtype=np.int64)
+    ax.imshow(confusion, cmap="Blues")
+    for (i, j), value in np.ndenumerate(confusion):  # one label per cell: a 10 x 10 matrix, checked above
         ax.text(j, i, str(value), ha="center", va="center", fontsize=6)
     ax.set_xlabel("predicted"), ax.set_ylabel("true"), ax.set_xticks(range(10)), ax.set_yticks(range(10))
     ax.set_title(f"{name} confusion matrix, test accuracy {result['accuracy']:.4f}")

@@ -1,0 +1,3 @@
+import pickle
+
+dumps = pickle.dumps
