@@ -1,7 +1,7 @@
 """The warm worker ("zygote"): imports torch once, then forks one worker per submission.
 
 Started inside the sandbox like a worker (``python -P -m graderworker.zygote --control FD``)
-with an empty workspace, it imports numpy, torch and the worker package, makes itself
+with an empty workspace, it imports numpy, torch (torchvision when installed) and the worker package, makes itself
 non-dumpable (no process of its uid may read its memory or its ``/proc`` entries), and
 waits on its control socket (``SOCK_SEQPACKET``, one JSON message a packet). Commands:
 
@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import importlib
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     install_import_hook(args.threads)
     for name in ("numpy", "torch"):
         _importable(name)
+    _warm_optional("torchvision")
     probes.modules()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -156,6 +159,21 @@ def _reset(libc: ctypes.CDLL) -> dict:
         if left:
             problems.append(f"/tmp is not empty ({len(left)} entries)")
     return {"type": "clean", "ok": not problems, "detail": "; ".join(problems)}
+
+
+def _warm_optional(name: str) -> None:
+    """Import a package the courses' starters import, when it is installed, so each child need not.
+
+    torchvision's import pulls in ``torch._dynamo`` (2 to 4 s); it starts no thread, so
+    forking after it is safe. OpenCV is left out: its import starts a thread.
+    """
+    before = set(os.listdir("/tmp"))
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - absent or broken here: the child imports (and reports) it itself
+        sys.modules.pop(name, None)
+    for entry in set(os.listdir("/tmp")) - before:  # torch._dynamo's cache folder: every child starts with /tmp empty
+        shutil.rmtree(os.path.join("/tmp", entry), ignore_errors=True)
 
 
 def _only_mounts(path: str) -> bool:

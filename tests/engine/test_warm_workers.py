@@ -211,7 +211,7 @@ def test_a_bind_under_tmp_keeps_the_sandbox_warm_and_tmp_clean(tmp_path):
             (folder / "mod.py").write_text(TMP_USER)
             folders.append(folder)
         first = WorkerSession(backend, folders[0], Limits(wall_s=60), binds)
-        assert StudentProxy(first).mod.leave_in_tmp() == ["course-data", "mine", "top.txt"]
+        assert {"course-data", "mine", "top.txt"} <= set(StudentProxy(first).mod.leave_in_tmp())
         zygote = _zygotes(backend)[0]
         first.close()
         second = WorkerSession(backend, folders[1], Limits(wall_s=60), binds)
