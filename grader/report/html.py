@@ -13,9 +13,9 @@ with it, for the course staff.
 from __future__ import annotations
 
 import base64
-
 import functools
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -90,6 +90,8 @@ class ItemView:
     output_lines: int
     #: the student's written answer cut into (text, is_keyword) segments; the template escapes them
     answer_segments: tuple[tuple[str, bool], ...] = ()
+    #: the item id cut after its separators ("backprop." "forward"), so a narrow screen breaks it there
+    id_parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,13 +106,17 @@ class ScoreView:
 # -- public API -------------------------------------------------------------------
 
 
-def render_html(result: SubmissionResult, *, instructor: bool = False) -> str:
-    """Render the report page; ``instructor=True`` adds the instructor-only details."""
+def render_html(result: SubmissionResult, *, instructor: bool = False, base: Path | None = None) -> str:
+    """Render the report page; ``instructor=True`` adds the instructor-only details.
+
+    The page's Content-Security-Policy lets it load nothing: with ``base`` (the report's
+    folder) the grader's image artifacts there are inlined as ``data:`` URLs so they show.
+    """
     template = _environment().get_template(_TEMPLATE)
     return template.render(
         result=result,
         score=_score_view(result),
-        items=[_item_view(item, n) for n, item in enumerate(result.items, start=1)],
+        items=[_item_view(item, n, base) for n, item in enumerate(result.items, start=1)],
         manual_pending=_manual_pending(result),
         graded_at=_format_time(result.started_at),
         instructor=instructor,
@@ -130,7 +136,7 @@ def write_html_report(
     to be there already (the checks write them), this function does not copy them.
     """
     target = Path(out_dir) / (INSTRUCTOR_REPORT_NAME if instructor else REPORT_NAME)
-    atomic_write_text(target, render_html(result, instructor=instructor))
+    atomic_write_text(target, render_html(result, instructor=instructor, base=Path(out_dir)))
     return target
 
 
@@ -169,13 +175,14 @@ def _score_view(result: SubmissionResult) -> ScoreView:
     return ScoreView(score, maximum, round(percent, 1), round(score - regular, 6))
 
 
-def _item_view(item: ItemResult, number: int) -> ItemView:
+def _item_view(item: ItemResult, number: int, base: Path | None = None) -> ItemView:
     return ItemView(
         item=item,
         anchor=f"item-{number}",
         badge=BADGES[item.status],
         lost_line=_lost_line(item),
-        artifacts=tuple(_artifact_view(a) for a in item.artifacts),
+        artifacts=tuple(_artifact_view(a, base) for a in item.artifacts),
+        id_parts=tuple(_break_points(item.id)),
         output_lines=len(item.output.rstrip("\n").splitlines()),
         answer_segments=tuple(keyword_segments(item.answer, item.keywords)),
     )
@@ -188,11 +195,48 @@ def _lost_line(item: ItemResult) -> str:
     if item.status is ItemStatus.MANUAL or lost <= 1e-9:
         return ""
     noun = "point" if abs(lost - 1) < 1e-9 else "points"
-    why = _first_line(item.messages[0]) if item.messages else _DEFAULT_WHY.get(item.status, "")
+    why = _reason(item.messages) or _DEFAULT_WHY.get(item.status, "")
     why = why or "no reason was recorded; ask the course staff"
     if item.extra_credit:
         return f"Extra credit not earned ({format_points(lost)} {noun}): {why}"
     return f"Lost {format_points(lost)} {noun}: {why}"
+
+
+_TESTS_PASSED = re.compile(r"^(\d+) of (\d+) tests? passed\.?$")
+
+
+def _reason(messages: tuple[str, ...]) -> str:
+    """The actual reason among an item's messages, not its first line when that one reads as a pass.
+
+    - a tests item: "all-or-nothing: 1 of 4 tests passed; <first failure>" (or without the
+      all-or-nothing part);
+    - a message that withdraws points after a pass ("No points yet: ..."): that message;
+    - a heading ending in ":" (the rules broken): the heading and the first line under it.
+    """
+    lines = [_first_line(m) for m in messages if m.strip()]
+    if not lines:
+        return ""
+    withdrawn = next((line for line in lines if line.startswith("No points yet")), "")
+    if withdrawn:
+        return withdrawn
+    counted = _TESTS_PASSED.match(lines[0])
+    if counted:
+        all_or_nothing = any("all-or-nothing" in line for line in lines[1:])
+        failures = [line for line in lines[1:] if "all-or-nothing" not in line]
+        head = f"{'all-or-nothing: ' if all_or_nothing else ''}{counted.group(1)} of {counted.group(2)} tests passed"
+        return _cut(f"{head}; {failures[0]}" if failures else head)
+    if lines[0].endswith(":") and len(lines) > 1:
+        return _cut(f"{lines[0]} {lines[1]}")
+    return lines[0]
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= _WHY_CHARS else line[: _WHY_CHARS - 1] + "\u2026"
+
+
+def _break_points(item_id: str) -> list[str]:
+    """``"backprop.forward_relu"`` -> ``["backprop.", "forward_", "relu"]``: the places a line may break."""
+    return [part for part in re.split(r"(?<=[._(/-])", item_id) if part]
 
 
 def _first_line(message: str) -> str:
@@ -200,7 +244,7 @@ def _first_line(message: str) -> str:
     return line if len(line) <= _WHY_CHARS else line[: _WHY_CHARS - 1] + "\u2026"
 
 
-def _artifact_view(artifact: Artifact) -> ArtifactView:
+def _artifact_view(artifact: Artifact, base: Path | None = None) -> ArtifactView:
     if artifact.data_b64:
         # only these two types are ever inlined: a data: URL of any other type could carry a page
         if artifact.media_type == "image/png":
@@ -210,7 +254,30 @@ def _artifact_view(artifact: Artifact) -> ArtifactView:
             return ArtifactView(artifact.title, "", "", False, text=text)
         return ArtifactView(artifact.title, "", f"(inline {artifact.media_type or 'data'})", False)
     src = _safe_relative_url(artifact.path)
-    return ArtifactView(artifact.title, src, artifact.path, artifact.kind == "image")
+    is_image = artifact.kind == "image"
+    if src and is_image and base is not None:
+        inline = _inline_image(base, artifact.path)
+        if inline:
+            return ArtifactView(artifact.title, inline, artifact.path, True)
+    return ArtifactView(artifact.title, src, artifact.path, is_image)
+
+
+#: an image artifact larger than this stays a link (the page must open on a phone)
+_INLINE_MAX_BYTES = 8 * 1024 * 1024
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def _inline_image(base: Path, path: str) -> str:
+    """A ``data:`` URL of the grader's image at ``base/path`` (PNG, JPEG or GIF by content), or ""."""
+    target = base / PurePosixPath(path.replace("\\", "/"))
+    try:
+        if target.is_symlink() or not target.is_file() or target.stat().st_size > _INLINE_MAX_BYTES:
+            return ""
+        data = target.read_bytes()
+    except OSError:
+        return ""
+    media = next((kind for magic, kind in _IMAGE_MAGIC if data.startswith(magic)), "")
+    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}" if media else ""
 
 
 def _safe_relative_url(path: str) -> str:

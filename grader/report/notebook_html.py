@@ -27,11 +27,27 @@ def cell_anchor(index: int) -> str:
     return f"cell-{index}"
 
 
+#: the only images a report shows from the student's markdown: inline ones (nothing is fetched)
+_INLINE_IMAGE = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
+
+
 @functools.lru_cache(maxsize=1)
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    default_image = md.renderer.rules["image"]
+
+    def image(tokens: Any, idx: int, options: Any, env: Any) -> str:
+        """A ``data:`` image as markdown-it writes it; any other (a tracking pixel, a local file) dropped."""
+        src = str(tokens[idx].attrGet("src") or "")
+        if src.lower().startswith(_INLINE_IMAGE):
+            return str(default_image(tokens, idx, options, env))
+        alt = markupsafe.escape(tokens[idx].content or "image")
+        return f'<span class="nb-dropped">[image not shown: {alt} (only images inside the notebook are)]</span>'
+
+    md.renderer.rules["image"] = image
+    return md
 
 
 def _render_markdown(text: str) -> markupsafe.Markup:

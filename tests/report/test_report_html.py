@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from report_helpers import HOSTILE, LOSS_CURVE, SECRET
 from grader.report import html as html_module
 from grader.report import render_html, write_html_report
 from grader.report.html import format_duration, format_points
-from grader.results.models import Outcome, SubmissionResult
+from grader.results.models import ItemStatus, Outcome, SubmissionResult
 
 
 class _Tags(HTMLParser):
@@ -164,3 +165,65 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 def test_hostile_constant_is_really_hostile() -> None:
     assert "<script>" in HOSTILE and "onerror=" in HOSTILE
+
+
+# -- the "Why:" line gives the actual reason; the page loads nothing ------------------------
+
+
+def _why(page: str) -> list[str]:
+    return [m.strip() for m in re.findall(r'<p class="lost"><strong>Why:</strong>(.*?)</p>', page, re.S)]
+
+
+def test_why_names_the_rule_and_all_or_nothing(make_item, make_result) -> None:
+    items = (
+        make_item(id="rules", title="mlp.py follows the rules", points=0, max_points=2, status=ItemStatus.FAILED,
+                  messages=("mlp.py follows the rules: no torch.autograd.",
+                            "No points yet: these rules count once the code they apply to earns points "
+                            "(items backprop.forward earned none).")),
+        make_item(id="broken", title="No autograd", points=0, max_points=2, status=ItemStatus.FAILED,
+                  messages=("mlp.py breaks the rules (no torch.autograd):", "mlp.py:12 torch.autograd.grad(...)")),
+        make_item(id="aon", title="Backward", points=0, max_points=4, status=ItemStatus.FAILED,
+                  messages=("1 of 4 tests passed.", "test_relu: dJdW1 off by 6.22",
+                            "This item is all-or-nothing: every one of its tests must pass.")),
+        make_item(id="per", title="Per test", points=3, max_points=4, status=ItemStatus.PARTIAL,
+                  messages=("3 of 4 tests passed.", "test_bce: NaN at saturation")),
+        make_item(id="plain", title="Plain", points=0, max_points=1, status=ItemStatus.FAILED,
+                  messages=("The worker was killed after 60 s.",)),
+    )
+    why = _why(render_html(make_result(items=items)))
+    assert why[0].startswith("Lost 2 points: No points yet: these rules count") and "follows the rules" not in why[0]
+    assert why[1] == "Lost 2 points: mlp.py breaks the rules (no torch.autograd): mlp.py:12 torch.autograd.grad(...)"
+    assert why[2] == "Lost 4 points: all-or-nothing: 1 of 4 tests passed; test_relu: dJdW1 off by 6.22"
+    assert why[3] == "Lost 1 point: 3 of 4 tests passed; test_bce: NaN at saturation"
+    assert why[4] == "Lost 1 point: The worker was killed after 60 s."
+
+
+def test_the_report_has_the_strict_csp(graded: SubmissionResult) -> None:
+    page = render_html(graded)
+    assert ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+            "style-src 'unsafe-inline'\">") in page
+
+
+def test_written_report_inlines_the_graders_images(graded: SubmissionResult, report_dir: Path) -> None:
+    """Under the CSP only data: images show, so write_html_report inlines the artifacts it finds."""
+    page = write_html_report(graded, report_dir).read_text()
+    images = [attrs["src"] for tag, attrs in _tags(page) if tag == "img"]
+    assert len(images) == 1 and images[0].startswith("data:image/png;base64,")
+    (report_dir / LOSS_CURVE).write_bytes(b"<svg onload=alert(1)>")  # not an image by its bytes: a link stays
+    page = write_html_report(graded, report_dir).read_text()
+    assert [attrs["src"] for tag, attrs in _tags(page) if tag == "img"] == [LOSS_CURVE]
+
+
+def test_notebook_markdown_images_other_than_data_are_dropped(make_item, make_result) -> None:
+    from grader.results.models import NotebookCellResult, NotebookRecord
+
+    pixel = "data:image/png;base64,iVBORw0KGgo="
+    markdown = (f"![tracker](https://evil.example/t.png?u=alice) ![local](file:///etc/passwd) "
+                f"![ok]({pixel}) ![js](javascript:alert(1))")
+    record = NotebookRecord(name="hw.ipynb", cells=(NotebookCellResult(index=0, kind="markdown", source=markdown),))
+    page = render_html(make_result(items=(make_item(),), notebook=record))
+    sources = [attrs.get("src", "") for tag, attrs in _tags(page) if tag == "img"]
+    assert pixel in sources
+    assert not [s for s in sources if not s.startswith("data:")]
+    assert "evil.example" not in page.replace("[image not shown: tracker", "")  # the alt text stays, not the URL
+    assert page.count("[image not shown: tracker") == 1  # markdown-it itself leaves file: and javascript: as text
