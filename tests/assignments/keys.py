@@ -19,7 +19,7 @@ from grader.api import write_outputs
 from grader.results.models import SubmissionResult
 from grader.rubric.schema import Rubric
 
-__all__ = ["key_leaks", "key_fragments"]
+__all__ = ["key_leaks", "key_fragments", "public_text"]
 
 _MIN_CLAUSE = 16
 STUDENT_FACING = ("report.html", "results.json", "result.json")
@@ -29,10 +29,17 @@ def _normal(text: str) -> str:
     return " ".join(html.unescape(text).replace("\\n", " ").split()).lower()
 
 
-def key_fragments(key: str) -> list[str]:
-    """The key, and each of its clauses long enough not to occur by chance."""
+def key_fragments(key: str, *, min_words: int = 1) -> list[str]:
+    """The key, and each of its clauses long enough not to occur by chance (and of ``min_words`` words)."""
     clauses = [c.strip(" .;:,()") for c in re.split(r"[;.]\s|\(|\)", key)]
-    return list(dict.fromkeys([_normal(key), *(_normal(c) for c in clauses if len(c.strip()) >= _MIN_CLAUSE)]))
+    kept = [c for c in clauses if len(c.strip()) >= _MIN_CLAUSE and len(c.split()) >= min_words]
+    return list(dict.fromkeys([_normal(key), *(_normal(c) for c in kept)]))
+
+
+def public_text(rubric: Rubric) -> str:
+    """What the rubric shows students anyway (titles, quoted questions, keywords), normalised: no leak there."""
+    return _normal(" ".join(f"{i.title} {i.note} {i.points_reason} {' '.join(getattr(i.check, 'keywords', ()))}"
+                            for i in rubric.items))
 
 
 def key_leaks(rubric: Rubric, result: SubmissionResult) -> list[str]:
@@ -41,9 +48,7 @@ def key_leaks(rubric: Rubric, result: SubmissionResult) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="grader-keys-") as tmp:
         write_outputs(blanked, Path(tmp))
         texts = {name: _normal((Path(tmp) / name).read_text(encoding="utf-8")) for name in STUDENT_FACING}
-    # a clause the rubric shows students anyway (a quoted question, a title) is no leak
-    public = _normal(" ".join(f"{i.title} {i.note} {i.points_reason} {' '.join(getattr(i.check, 'keywords', ()))}"
-                              for i in rubric.items))
+    public = public_text(rubric)
     found = []
     for item in rubric.items:
         if not item.key:

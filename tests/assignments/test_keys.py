@@ -47,3 +47,21 @@ def test_a_rubric_with_a_key_in_a_note_is_refused_with_the_item():
 
     with pytest.raises(ValueError, match=r"item 2\.1: the note holds an answer key .*key:"):
         Item(id="2.1", title="t", points=1, note="Quoted: 'why?' Key: because.", check={"kind": "manual"})
+
+
+@pytest.mark.parametrize("homework", HOMEWORKS)
+def test_no_key_in_what_the_student_template_ships(homework):
+    """The template (its README, public spec, stubs and public tests) is the student's from day one; its
+    instructions name the question's own symbols ("x[t], h[t-1], h[t-2]"), so only clauses of four
+    words or more count here."""
+    from tests.assignments.keys import public_text
+
+    paths = assignment_paths(homework)
+    rubric = load_rubric(paths.rubric_file)
+    public = public_text(rubric)
+    shipped = {p: p.read_text(encoding="utf-8", errors="replace") for p in sorted(paths.template_dir.rglob("*"))
+               if p.is_file() and p.suffix in (".md", ".json", ".py", ".yaml", ".ipynb", ".txt")}
+    found = [f"{p.name}: item {item.id} {fragment!r}" for item in rubric.items if item.key
+             for fragment in key_fragments(item.key, min_words=4) if fragment not in public
+             for p, text in shipped.items() if fragment in " ".join(text.split()).lower()]
+    assert not found, found
