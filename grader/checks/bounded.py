@@ -69,10 +69,24 @@ def memory_cap(extra_mb: int = TRUSTED_MEMORY_MB) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+def _die_with_parent() -> None:
+    """Ask the kernel to kill this helper when the grading process dies (a killed batch worker)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the loop
+        pass
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(0)
+
+
 def _serve(conn: Connection, memory_mb: int, preload: tuple[str, ...]) -> None:
     """The helper's loop: import the modules, cap the address space, answer calls until the pipe closes."""
     import resource
 
+    _die_with_parent()
     for name in preload:
         importlib.import_module(name)
     limit = _address_space() + memory_mb * 1024 * 1024

@@ -128,3 +128,33 @@ def test_a_memory_error_in_a_hidden_test_fails_that_test_for_the_student(tmp_pat
     assert not _is_hidden_test_bug(Call())  # type: ignore[arg-type]
     assert "more memory than the grader allows" in _describe(Call(), Report())  # type: ignore[arg-type]
     assert _is_hidden_test_bug(type("C", (), {"excinfo": caught(KeyError("x"))})())  # type: ignore[arg-type]
+
+
+def test_the_helper_dies_with_the_grading_process(tmp_path):
+    """A batch worker killed mid-check leaves no helper behind (PR_SET_PDEATHSIG, and the closed pipe)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = ("import os, sys, time\n"
+              "from grader.checks import bounded\n"
+              "from tests.engine.test_trusted_bounds import _sleep\n"
+              "bounded.run_bounded(_sleep, 0)\n"
+              "print(bounded._helpers[next(iter(bounded._helpers))].process.pid, flush=True)\n"
+              "bounded.run_bounded(_sleep, 60, timeout_s=120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    helper = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{helper}").exists():
+        try:
+            if Path(f"/proc/{helper}/stat").read_text().split()[2] == "Z":
+                break
+        except OSError:
+            break
+        time.sleep(0.05)
+    alive = Path(f"/proc/{helper}/stat").exists() and Path(f"/proc/{helper}/stat").read_text().split()[2] != "Z"
+    assert not alive, "the helper outlived the grading process"
