@@ -28,7 +28,7 @@ from grader.intake import NotGradable, prepare_workspace
 from grader.sandbox import Backend, Limits, choose_backend, run_command
 from grader.sandbox.files import UnsafeWorkerFile, read_worker_file
 
-__all__ = ["CheckLine", "SelfCheckReport", "run_self_check", "unfinished_parts"]
+__all__ = ["CheckLine", "SelfCheckReport", "run_self_check", "suspects", "unfinished_parts"]
 
 _SUMMARY_FILE = ".grader-selfcheck.json"
 
@@ -246,12 +246,61 @@ def _run_in_sandbox(report: SelfCheckReport, spec: PublicSpec, folder: Path, bac
                        "fix the error above; the grader imports your file exactly like this",
                        spec.points_needing(f"{entry['module']}.py"))
     for entry in summary.get("tests", []):
-        short = str(entry.get("nodeid", "")).split("::", 1)[-1]
+        nodeid = str(entry.get("nodeid", ""))
+        short = nodeid.split("::", 1)[-1]
         if entry.get("passed"):
             report.add("public tests", True, f"{short} passed")
-        else:
-            report.add("public tests", False, f"{short} failed: {entry.get('message', '')}",
-                       f"run python -m pytest -q {entry.get('nodeid', '')}")
+            continue
+        fix = f"run python -m pytest -q {nodeid}"
+        order = suspects(folder / nodeid.split("::", 1)[0], short, spec)
+        if len(order) > 1:
+            fix = (f"check your functions in the order this test runs them: {', '.join(order)}; a wrong result "
+                   f"early on (a loss or its gradient) makes everything after it look wrong; {fix}")
+        elif order:
+            fix = f"check {order[0]}; {fix}"
+        report.add("public tests", False, f"{short} failed: {entry.get('message', '')}", fix)
+
+
+def suspects(test_file: Path, test_name: str, spec: PublicSpec) -> list[str]:
+    """The student's functions a public test runs, in the order it runs them (data flows that way).
+
+    Read from the test's source: calls of the interface's functions and methods, through the
+    test module's own helpers, including a function passed in as an argument (``loss=mse_loss``).
+    """
+    try:
+        tree = ast.parse(test_file.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    helpers = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    functions = {sig.name for sigs in spec.interfaces.values() for sig in sigs if sig.kind == "function"}
+    methods: dict[str, str] = {}
+    for sigs in spec.interfaces.values():
+        for sig in sigs:
+            if sig.kind == "method" and not sig.name.endswith(".__init__"):
+                methods.setdefault(sig.name.rsplit(".", 1)[1], sig.name)
+    found: list[str] = []
+
+    def visit(node: ast.AST, bound: dict[str, str], depth: int) -> None:
+        calls = sorted((c for c in ast.walk(node) if isinstance(c, ast.Call)),
+                       key=lambda c: (c.lineno, c.col_offset))
+        for call in calls:
+            if isinstance(call.func, ast.Name):
+                name = bound.get(call.func.id, call.func.id)
+                if name in functions and name not in found:
+                    found.append(name)
+                elif name in helpers and depth < 4:
+                    inner = helpers[name]
+                    params = [a.arg for a in inner.args.args]
+                    passed = {p: a.id for p, a in zip(params, call.args) if isinstance(a, ast.Name)}
+                    passed.update({k.arg: k.value.id for k in call.keywords if k.arg and isinstance(k.value, ast.Name)})
+                    visit(inner, {p: bound.get(v, v) for p, v in passed.items()}, depth + 1)
+            elif isinstance(call.func, ast.Attribute) and call.func.attr in methods:
+                if methods[call.func.attr] not in found:
+                    found.append(methods[call.func.attr])
+
+    if test_name in helpers:
+        visit(helpers[test_name], {}, 0)
+    return found
 
 
 def _run_smoke(report: SelfCheckReport, spec: PublicSpec, folder: Path, backend: Backend) -> None:

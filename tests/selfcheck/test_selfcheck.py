@@ -226,3 +226,30 @@ def test_pack_lists_unfinished_parts_and_needs_force_without_a_terminal(workdir,
     out.unlink()
     result = runner.invoke(app, ["pack", str(workdir), "-o", str(out)])
     assert result.exit_code == 0 and out.is_file() and "parts are unfinished" not in result.output
+
+
+def test_a_public_test_failure_names_the_functions_in_the_order_they_run(tmp_path):
+    """nyu-dl-hw1: a wrong mse_loss fails a gradient test; the fix names mse_loss before MLP.backward."""
+    from grader.selfcheck.check import suspects
+
+    root = Path(__file__).parents[2]
+    work = tmp_path / "hw1"
+    shutil.copytree(root / "student_template" / "nyu-dl-hw1", work)
+    spec = load_spec(work / SPEC_FILE)
+    order = suspects(work / "test_public.py", "test_relu_identity_mse", spec)
+    assert order.index("MLP.forward") < order.index("mse_loss") < order.index("MLP.backward")
+    assert "bce_loss" not in order
+    assert suspects(work / "test_public.py", "test_gradient_descent_returns_an_image", spec) == ["gradient_descent"]
+    for name in ("mlp.py", "gd.py"):
+        shutil.copy(root / "reference" / "nyu-dl-hw1" / name, work / name)
+    source = (work / "mlp.py").read_text()
+    start = source.index("def mse_loss")
+    body_end = source.index("def bce_loss")
+    wrong = source[start:body_end].replace("return J, dJdy_hat", "return J, 3 * dJdy_hat")
+    assert wrong != source[start:body_end], "the reference's mse_loss changed: update this test's edit"
+    (work / "mlp.py").write_text(source[:start] + wrong + source[body_end:])
+    report = run_self_check(work, spec, smoke=False)
+    failed = [line for line in report.lines if line.step == "public tests" and not line.ok]
+    mse_tests = [line for line in failed if "mse" in line.detail]
+    assert mse_tests and all("mse_loss, MLP.backward" in line.fix for line in mse_tests), failing(report)
+    assert not any("bce" in line.detail for line in failed)  # bce_loss's test still passes
