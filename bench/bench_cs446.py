@@ -8,12 +8,11 @@ Prints:
 - the wall time and the CPU time of the whole machine (all processes: the grader, the
   sandboxed worker) to grade ``reference/cs446-hw3`` end to end, and each item's share as the
   grader measured it (an item's tests' durations; 5.5.* holds the trainings);
-- per activation, the CPU and wall time of the reference's own training with its answers.yaml
-  settings in this process, and of the grader's judgement of the model (output, gradient,
-  Laplacian), with the budget the rubric allows (``TRAIN_BUDGET_S`` of the hidden tests).
+- per activation, the CPU and wall time of the grader's run of the reference's ``train()``
+  (``RUNS`` and ``LEARNING_RATES`` of the hidden tests, through the probe ``course_train``) in
+  this process, and of the grader's judgement of the saved state in its own Siren.
 
-Targets: grading the reference within the rubric's wall_s; each training under
-``TRAIN_BUDGET_S`` CPU seconds with room (x2) for a slower machine.
+Target: grading a course-style correct submission in at most 3 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -64,30 +63,28 @@ def bench_grade(out: Path | None) -> None:
 def bench_train(threads: int) -> None:
     import numpy as np
     import torch
-    import yaml
 
     sys.path[:0] = [str(ROOT / "reference" / "cs446-hw3"), str(ROOT / "rubrics" / "cs446-hw3" / "tests")]
     torch.set_num_threads(threads)
     import siren
-    from test_siren_training import TRAIN_BUDGET_S
+    from cs446_helpers import cameraman_target, load_course_siren, siren_images
+    from test_siren_training import LEARNING_RATES, RUNS
 
-    from grader.worker.probes.cs446_hw3 import _judge
+    from grader.worker.probes.cs446_hw3 import course_train
 
-    settings = yaml.safe_load((ROOT / "reference" / "cs446-hw3" / "answers.yaml").read_text())["5.5"]
-    table = Table(title=f"reference SIREN training, {threads} thread(s), budget {TRAIN_BUDGET_S:.0f} CPU s each")
-    for column in ("activation", "epochs x batch", "train CPU s", "train wall s", "judge CPU s", "final loss"):
+    table = Table(title=f"the grader's runs of the reference's train(), {threads} thread(s) (RUNS of the rubric)")
+    for column in ("activation", "epochs x batch", "train CPU s", "train wall s", "judge CPU s", "loss"):
         table.add_column(column, justify="right")
-    with tempfile.TemporaryDirectory() as scratch:
-        os.chdir(scratch)   # train() saves its model in the working folder
-        for activation, entry in settings.items():
-            torch.manual_seed(446)
-            cpu, start = time.process_time(), time.perf_counter()
-            model, losses = siren.train(entry["epochs"], entry["batch_size"], activation)
-            train_cpu, train_wall = time.process_time() - cpu, time.perf_counter() - start
-            cpu = time.process_time()
-            _judge(model)
-            table.add_row(activation, f"{entry['epochs']} x {entry['batch_size']}", f"{train_cpu:.1f}",
-                          f"{train_wall:.1f}", f"{time.process_time() - cpu:.1f}", f"{np.asarray(losses)[-1]:.4f}")
+    target = cameraman_target()
+    for activation, (epochs, batch) in RUNS.items():
+        start = time.perf_counter()
+        raw = course_train(siren, activation, epochs, batch, 446, LEARNING_RATES[activation])
+        train_wall = time.perf_counter() - start
+        cpu = time.process_time()
+        output = siren_images(load_course_siren(raw["state"], activation, raw["orientation"]))["output"]
+        loss = float(np.mean((output - target) ** 2))
+        table.add_row(activation, f"{epochs} x {batch}", f"{raw['train_cpu_s']:.1f}", f"{train_wall:.1f}",
+                      f"{time.process_time() - cpu:.1f}", f"{loss:.4f}")
     console.print(table)
 
 

@@ -1,124 +1,119 @@
 """Fit one image with a coordinate network (SIREN) and compare activations (section 5).
 
-Run: ``python siren.py -e EPOCHS -b BATCH_SIZE -a {sin,tanh,relu}``. It saves the model to
-``siren_<activation>.pt``, the losses to ``siren_<activation>_losses.json`` and a figure to
-``siren_<activation>.png``. Report the settings of your run for each activation in
-``answers.yaml`` under ``"5.5"``: the grader trains again with them (same code, its own
-seed) and judges the final loss, the image, the loss curve and the Laplacian.
+Run: ``python siren.py -e TOTAL_EPOCHS -b BATCH_SIZE -a {sin,tanh,relu}``, as the course's
+starter has it. ``train`` saves the trained model's state dict to ``siren_model.p`` in the
+working folder and shows the output, gradient, Laplacian and loss curve.
 
-Import only torch, the standard library and ``siren_utils`` at the top of this file.
+How it is graded: the grader calls your ``train(total_epochs, batch_size, activation)`` with
+settings it chooses to fit its time budget (the learning rate and optimiser are yours), reads
+the ``siren_model.p`` it writes, and judges that model in its own copy of the provided
+``Siren``: the image's loss and PSNR, the loss curve of your figure, the ReLU Laplacian.
+``siren_utils.py`` is the course's helper: the grader uses its own copy of it.
 """
 
 import argparse
-import json
-import math
 
+import matplotlib.pyplot as plt
 import torch
-from siren_utils import get_cameraman_tensor, get_coords, plot_results
+from siren_utils import get_cameraman_tensor, get_coords, model_results
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-ACTIVATIONS = ("sin", "tanh", "relu")
-
-
-class MyDataset(Dataset):
-    """Every (coordinate, pixel) pair of the cameraman image at ``sidelength`` x ``sidelength``.
-
-    ``dataset[i]`` is ``(coords[i], pixels[i])``: a float tensor of shape ``(2,)`` (row and
-    column in [-1, 1]) and one of shape ``(1,)`` (the grey level in [-1, 1]), for flat pixel
-    ``i = row * sidelength + column``.
-    """
-
-    def __init__(self, sidelength):
-        super().__init__()
-        self.sidelength = sidelength
-        self.pixels = get_cameraman_tensor(sidelength).reshape(-1, 1)
-        self.coords = get_coords(sidelength)
-
-    def __len__(self):
-        return self.sidelength * self.sidelength
-
-    def __getitem__(self, idx):
-        raise NotImplementedError("MyDataset.__getitem__: write this part")
+ACTIVATIONS = {"relu": torch.relu, "sin": torch.sin, "tanh": torch.tanh}
 
 
 class SingleLayer(nn.Module):
-    """A linear layer followed by an activation: ``act(omega * linear(x))``.
+    """A linear layer followed by an activation: ``activation(omega * linear(x))``.
 
-    ``activation`` is ``"sin"`` (``omega = 30``), ``"tanh"`` or ``"relu"`` (``omega = 1``).
-    Weights: the first layer (``is_first``) uniform in
-    ``[-1/sqrt(in_features), 1/sqrt(in_features)]``; every other layer uniform in
-    ``[-sqrt(6/in_features)/omega, sqrt(6/in_features)/omega]`` (``in_features`` is the
-    hidden size there). Keep ``self.linear`` (an ``nn.Linear``) and ``self.omega``.
+    ``activation``: ``"sin"`` (omega = 30), ``"tanh"``, ``"relu"`` (omega = 1), or ``None``
+    (the output layer: no activation, omega = 1); anything else raises ``ValueError``.
+    Weights: the first layer (``is_first``) uniform in [-1/in_features, 1/in_features];
+    every other layer uniform in [-sqrt(6/in_features)/omega, sqrt(6/in_features)/omega].
     """
 
     def __init__(self, in_features, out_features, activation, bias, is_first):
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        self.activation = activation
-        self.is_first = is_first
-        raise NotImplementedError("SingleLayer.__init__: write this part")
+        # TODO: create your single linear layer with the provided input features, output features, and bias
+        if activation is None:
+            self.torch_activation = nn.Identity()
+        elif activation not in ACTIVATIONS:
+            raise ValueError("Invalid activation")
+        else:
+            self.torch_activation = ACTIVATIONS[activation]
+        self.omega = 30.0 if activation == "sin" else 1.0
+        self.init_weights()
+
+    def init_weights(self):
+        with torch.no_grad():
+            pass  # TODO: the initialisation above
 
     def forward(self, input):
-        raise NotImplementedError("SingleLayer.forward: write this part")
+        pass  # TODO: linear, times omega, then the activation
 
 
 class Siren(nn.Module):
-    """First ``SingleLayer`` (``is_first=True``), ``hidden_layers`` more ``SingleLayer``s of
-    ``hidden_features``, then a linear output layer initialised like a hidden layer."""
+    """Provided: a first SingleLayer, ``hidden_layers`` hidden ones, a linear output layer."""
 
-    def __init__(self, in_features=2, out_features=1, hidden_features=32, hidden_layers=7, activation="sin"):
+    def __init__(self, in_features, out_features, hidden_features, hidden_layers, activation):
         super().__init__()
         layers = [SingleLayer(in_features, hidden_features, activation, bias=True, is_first=True)]
         for _ in range(hidden_layers):
             layers.append(SingleLayer(hidden_features, hidden_features, activation, bias=True, is_first=False))
-        final = nn.Linear(hidden_features, out_features)
-        omega = 30.0 if activation == "sin" else 1.0
-        bound = math.sqrt(6.0 / hidden_features) / omega
-        with torch.no_grad():
-            final.weight.uniform_(-bound, bound)
-        layers.append(final)
+        layers.append(SingleLayer(hidden_features, out_features, activation=None, bias=False, is_first=False))
         self.net = nn.Sequential(*layers)
 
     def forward(self, coords):
         return self.net(coords)
 
 
-def train(total_epochs, batch_size, activation, hidden_size=32, hidden_layer=7, save=True):
-    """Fit a ``Siren`` to the 256 x 256 cameraman with Adam and the MSE loss.
+class MyDataset(Dataset):
+    """Every (coordinates, pixel) pair of the cameraman at ``sidelength`` x ``sidelength``."""
 
-    Returns ``(model, losses)``: the trained model and the mean training loss of each epoch
-    (a list of ``total_epochs`` floats). With ``save``, writes ``siren_<activation>.pt``
-    (the state dict) and ``siren_<activation>_losses.json``.
-    """
+    def __init__(self, sidelength):
+        super().__init__()
+        self.sidelength = sidelength
+        self.cameraman_img = get_cameraman_tensor(sidelength)
+        self.coords = get_coords(sidelength)
+
+    def __len__(self):
+        return len(self.coords)
+
+    def __getitem__(self, idx):
+        raise NotImplementedError  # TODO: return the model input (coords) and output (pixel)
+
+
+def train(total_epochs, batch_size, activation, hidden_size=32, hidden_layer=7):
     dataset = MyDataset(sidelength=256)
-    dataloader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
-    model = Siren(in_features=2, out_features=1, hidden_features=hidden_size,
-                  hidden_layers=hidden_layer, activation=activation)
-    learning_rate = None  # 5.3: set it
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    criterion = nn.MSELoss()
+    dataloader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True)
+    siren_model = Siren(in_features=2, out_features=1, hidden_features=hidden_size,
+                        hidden_layers=hidden_layer, activation=activation)
+    learning_rate = 1.0  # TODO(3): 10^-k for k = 2, 3 or 4
+    optim = torch.optim.Adam(lr=learning_rate, params=siren_model.parameters())
     losses = []
-    raise NotImplementedError("train: write this part")
-    if save:
-        torch.save(model.state_dict(), f"siren_{activation}.pt")
-        with open(f"siren_{activation}_losses.json", "w") as f:
-            json.dump({"learning_rate": learning_rate, "batch_size": batch_size, "losses": losses}, f)
-    return model, losses
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-e", "--epochs", type=int, default=10, help="total number of epochs")
-    parser.add_argument("-b", "--batch_size", type=int, default=256, help="batch size")
-    parser.add_argument("-a", "--activation", choices=ACTIVATIONS, default="sin")
-    args = parser.parse_args()
-    model, losses = train(args.epochs, args.batch_size, args.activation)
-    print(f"{args.activation}: final loss {losses[-1]:.5f} after {args.epochs} epochs")
-    plot_results(model, losses, title=f"{args.activation}, batch {args.batch_size}",
-                 path=f"siren_{args.activation}.png")
+    for epoch in range(total_epochs):
+        epoch_loss = 0
+        for batch in dataloader:
+            # TODO(4): the model's output and the loss of this batch
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+            epoch_loss += loss.item()
+        losses.append(epoch_loss / len(dataloader))
+        print(f"epoch {epoch + 1}/{total_epochs}: loss {losses[-1]:.5f}")
+    torch.save(siren_model.state_dict(), "siren_model.p")
+    output, grad, laplacian = model_results(siren_model)
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    axes[0].imshow(output, cmap="gray")
+    axes[1].imshow(grad, cmap="gray")
+    axes[2].imshow(laplacian, cmap="gray")
+    axes[3].plot(losses)
+    plt.show()
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-e", "--total_epochs", required=True, type=int)
+    parser.add_argument("-b", "--batch_size", required=True, type=int)
+    parser.add_argument("-a", "--activation", required=True, choices=["relu", "sin", "tanh"])
+    args = parser.parse_args()
+    train(args.total_epochs, args.batch_size, args.activation)

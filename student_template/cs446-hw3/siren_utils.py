@@ -1,122 +1,95 @@
-"""Helpers for siren.py (given, not graded): the cameraman image, its pixel coordinates,
-and the three images a trained model is judged by.
+"""Helpers for siren.py, as the course hands them out (given: do not edit, it is not graded).
 
-Where the image comes from, first found wins:
+The grader's own copy, written to the interface of the course's Spring 2024 ``siren_utils.py``
+(same names, arguments, shapes and dtypes); in grading it replaces whatever copy you submit.
 
-1. the ``path`` argument of ``get_cameraman_tensor``;
-2. the environment variable ``CAMERAMAN_PNG`` (a path to ``camera.png``);
-3. ``/data/cameraman/camera.png`` (where the grader's sandbox shows it);
-4. ``$GRADER_DATA/cameraman/camera.png``.
+- ``get_coords(sidelength, dim=2)``: float32 ``(sidelength**dim, dim)``, each coordinate in
+  ``linspace(-1, 1)``, meshgrid with ``indexing="ij"`` (row-major: row ``i`` is pixel ``i``).
+- ``get_cameraman_tensor(sidelength)``: float32 ``(sidelength**2, 1)`` in [-1, 1], row-major,
+  so row ``i`` matches ``get_coords(sidelength)[i]``.
+- ``gradient``, ``divergence``, ``laplace``: derivatives with autograd (``create_graph=True``).
+- ``model_results(model)``: three numpy ``(256, 256)`` arrays (output, gradient norm,
+  Laplacian). The model must be on the CPU and autograd enabled (not under ``no_grad``).
 
-At home, fetch it once with ``grader data fetch cameraman`` (or ``grader data import
-cameraman <folder>``), then set ``GRADER_DATA`` or ``CAMERAMAN_PNG``.
-
-Conventions the grader relies on (they are fixed here, so do not change this file):
-
-- the 512 x 512 image is shrunk to ``sidelength`` by averaging blocks (``area``
-  interpolation) and mapped from grey levels [0, 1] to [-1, 1];
-- ``get_coords(s)[i]`` is the (row, column) coordinate of flat pixel ``i`` (row-major:
-  ``i = row * s + column``), each in [-1, 1] (``torch.linspace(-1, 1, s)``).
+The image: the 512 x 512 cameraman (``/data/cameraman/camera.png`` in the grader's sandbox,
+``$GRADER_DATA/cameraman/camera.png``, or scikit-image's ``skimage.data.camera()`` at home),
+shrunk by averaging pixel blocks and mapped from grey levels [0, 1] to [-1, 1].
 """
 
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
-SIDELENGTH = 256
-_SANDBOX_PATH = Path("/data/cameraman/camera.png")
+_SIDE = 256
+_PLACES = (Path("/data/cameraman/camera.png"),)
 
 
-def cameraman_path(path=None):
-    """Where ``camera.png`` is; raises ``FileNotFoundError`` saying how to get it."""
-    candidates = []
-    if path is not None:
-        candidates.append(Path(path))
-    if os.environ.get("CAMERAMAN_PNG"):
-        candidates.append(Path(os.environ["CAMERAMAN_PNG"]))
-    candidates.append(_SANDBOX_PATH)
+def _camera_512():
+    """The cameraman as float32 (512, 512) in [0, 1]."""
+    places = list(_PLACES)
     if os.environ.get("GRADER_DATA"):
-        candidates.append(Path(os.environ["GRADER_DATA"]) / "cameraman" / "camera.png")
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(
-        f"the cameraman image was not found (tried: {tried}). Run `grader data fetch cameraman` "
-        "(or `grader data import cameraman <folder with camera.png>`) and set GRADER_DATA to the "
-        "data root it prints, or set CAMERAMAN_PNG to the path of camera.png."
-    )
+        places.append(Path(os.environ["GRADER_DATA"]) / "cameraman" / "camera.png")
+    for place in places:
+        if place.is_file():
+            from PIL import Image
 
-
-def get_cameraman_tensor(sidelength=SIDELENGTH, path=None):
-    """The cameraman image as a float32 tensor ``(1, sidelength, sidelength)`` in [-1, 1]."""
-    from PIL import Image  # Pillow comes with matplotlib
-
-    with Image.open(cameraman_path(path)) as img:
-        grey = torch.frombuffer(bytearray(img.convert("L").tobytes()), dtype=torch.uint8)
-        height, width = img.size[1], img.size[0]
-    image = grey.reshape(1, 1, height, width).float() / 255.0
-    if (height, width) != (sidelength, sidelength):
-        image = torch.nn.functional.interpolate(image, size=(sidelength, sidelength), mode="area")
-    return (image[0] * 2.0 - 1.0).contiguous()
-
-
-def get_coords(sidelength=SIDELENGTH):
-    """``(sidelength**2, 2)`` float32: row and column coordinates in [-1, 1], row-major."""
-    axis = torch.linspace(-1.0, 1.0, sidelength)
-    rows, cols = torch.meshgrid(axis, axis, indexing="ij")
-    return torch.stack([rows, cols], dim=-1).reshape(-1, 2)
-
-
-def model_results(model, sidelength=SIDELENGTH, chunk=16384):
-    """The model's output image, the norm of its gradient and its Laplacian, each
-    ``(sidelength, sidelength)`` float32 tensors (derivatives with respect to the coordinates).
-
-    A ReLU network is piecewise linear, so its Laplacian is exactly zero.
-    """
-    coords = get_coords(sidelength)
-    outputs, grad_norms, laplacians = [], [], []
-    was_training = model.training
-    model.eval()
+            with Image.open(place) as img:
+                return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
     try:
-        for start in range(0, coords.shape[0], chunk):
-            x = coords[start:start + chunk].clone().requires_grad_(True)
-            with torch.enable_grad():
-                y = model(x).reshape(-1)
-                (grad,) = torch.autograd.grad(y.sum(), x, create_graph=True)
-                laplacian = torch.zeros_like(y)
-                for d in range(x.shape[1]):
-                    (second,) = torch.autograd.grad(grad[:, d].sum(), x, retain_graph=True, allow_unused=True)
-                    if second is not None:
-                        laplacian = laplacian + second[:, d]
-            outputs.append(y.detach())
-            grad_norms.append(grad.detach().norm(dim=1))
-            laplacians.append(laplacian.detach())
-    finally:
-        model.train(was_training)
-    shape = (sidelength, sidelength)
-    return (torch.cat(outputs).reshape(shape), torch.cat(grad_norms).reshape(shape),
-            torch.cat(laplacians).reshape(shape))
+        from skimage import data
+    except ImportError:
+        raise FileNotFoundError(
+            "the cameraman image was not found (tried " + ", ".join(map(str, places)) + ") and scikit-image is "
+            "not installed: `pip install scikit-image`, or `grader data fetch cameraman` and set GRADER_DATA"
+        ) from None
+    return np.asarray(data.camera(), dtype=np.float32) / 255.0
 
 
-def plot_results(model, losses=None, title="", path=None):
-    """A figure with the output, gradient-norm and Laplacian images (and the loss curve)."""
-    import matplotlib.pyplot as plt
+def get_coords(sidelength, dim=2):
+    """Every pixel's coordinates: float32 ``(sidelength**dim, dim)`` in [-1, 1], row-major."""
+    axis = torch.linspace(-1.0, 1.0, steps=sidelength)
+    grid = torch.stack(torch.meshgrid(*([axis] * dim), indexing="ij"), dim=-1)
+    return grid.reshape(-1, dim)
 
-    images = model_results(model)
-    panels = 4 if losses is not None else 3
-    fig, axes = plt.subplots(1, panels, figsize=(4 * panels, 4))
-    for ax, image, name in zip(axes, images, ("output", "gradient norm", "Laplacian")):
-        ax.imshow(image.numpy(), cmap="gray")
-        ax.set_title(name)
-        ax.axis("off")
-    if losses is not None:
-        axes[3].semilogy(losses)
-        axes[3].set_xlabel("epoch")
-        axes[3].set_title("training loss (MSE)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=80)
-    return fig
+
+def get_cameraman_tensor(sidelength):
+    """The cameraman at ``sidelength`` x ``sidelength``: float32 ``(sidelength**2, 1)`` in [-1, 1]."""
+    image = torch.from_numpy(_camera_512()).reshape(1, 1, 512, 512)
+    if sidelength != 512:
+        image = torch.nn.functional.interpolate(image, size=(sidelength, sidelength), mode="area")
+    return (image.reshape(-1, 1) * 2.0 - 1.0).float().contiguous()
+
+
+def gradient(y, x, grad_outputs=None):
+    """dy/dx for every row of ``x`` (y: (N, 1), x: (N, D) with requires_grad)."""
+    if grad_outputs is None:
+        grad_outputs = torch.ones_like(y)
+    return torch.autograd.grad(y, [x], grad_outputs=grad_outputs, create_graph=True)[0]
+
+
+def divergence(y, x):
+    """Sum over d of d y[:, d] / d x[:, d]: (N, 1)."""
+    total = torch.zeros(y.shape[0], 1, dtype=y.dtype, device=y.device)
+    for d in range(y.shape[-1]):
+        (part,) = torch.autograd.grad(y[..., d], x, torch.ones_like(y[..., d]), create_graph=True, allow_unused=True)
+        if part is not None:
+            total = total + part[..., d:d + 1]
+    return total
+
+
+def laplace(y, x):
+    """The Laplacian of y with respect to x: the divergence of its gradient, (N, 1)."""
+    return divergence(gradient(y, x), x)
+
+
+def model_results(model):
+    """The model's image, the norm of its gradient and its Laplacian on the 256 x 256 grid,
+    as three numpy float32 arrays (256, 256). Needs a CPU model and autograd enabled."""
+    coords = get_coords(_SIDE).requires_grad_(True)
+    output = model(coords)
+    grad = gradient(output, coords)
+    lap = laplace(output, coords)
+    as_image = lambda t: t.detach().reshape(_SIDE, _SIDE).numpy()
+    return as_image(output), as_image(grad.norm(dim=-1)), as_image(lap)

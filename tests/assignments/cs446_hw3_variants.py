@@ -9,13 +9,12 @@ Why a variant is graded on a subset of the rubric (``graded``), not all of it:
 
 - answers.yaml items (1.x, 2.x, 3.3) read only their own key of answers.yaml and never the
   code, and the code items never read answers.yaml; so an answers variant is graded on every
-  answers-checked item (``ANSWER_ITEMS``), a hw3.py variant on 4.1 and 4.3 (the SIREN tests
-  never import hw3.py), a siren.py variant on 5.1 and 5.2;
-- the SIREN training items (5.5.*) cost real training: the reference earns them in the one
-  full grade of the test session; each training variant changes one activation (its
-  answers.yaml asks for 1-2 epochs, so it is cheap) and is graded on that activation's
-  items (the three short runs together, see ``groups``). A variant whose mistake would also
-  show in training (no omega) says so in ``why``.
+  answers-checked item (``ANSWER_ITEMS``), a resnet.py variant on 4.1 and 4.3 (the SIREN tests
+  never import resnet.py), a siren.py variant on 5.1 and 5.2;
+- the SIREN training items (5.5.*) cost real training (the grader's short runs of the
+  student's ``train``): the reference earns them in the one full grade of the test session;
+  each training variant is graded on the activations its mistake is shown with, plus 5.2
+  where the mistake also shows there.
 """
 
 from __future__ import annotations
@@ -67,9 +66,6 @@ def _answers(id: str, old: str, new: str, loses: set[str], why: str, group: str)
     return Variant(id, "answers.yaml", ((old, new),), ANSWER_ITEMS, frozenset(loses), why, group=group)
 
 
-_SIN = "  sin: {epochs: 5, batch_size: 256, learning_rate: 0.0001}"
-_TANH = "  tanh: {epochs: 20, batch_size: 256, learning_rate: 0.003}"
-_RELU = "  relu: {epochs: 20, batch_size: 256, learning_rate: 0.003}"
 
 VARIANTS: tuple[Variant, ...] = (
     # ---------------------------------------------------------------- correct, differently
@@ -109,47 +105,50 @@ VARIANTS: tuple[Variant, ...] = (
              "c ~ v1, not (v1 + v2)/2", "wrong"),
     _answers("q_not_scaled", '"3.3": "q = 100*(k1 + k2)"', '"3.3": "q = k1 + k2"', {"3.3"},
              "the note's -0.5: equal weights on k1, k2 but c is far from (v1 + v2)/2", "tiers"),
-    # ---------------------------------------------------------------- hw3.py
-    Variant("block_without_skip", "hw3.py", (("        return torch.relu(x + out)\n", "        return torch.relu(out)\n"),),
+    # ---------------------------------------------------------------- resnet.py
+    Variant("block_without_skip", "resnet.py", (("        return torch.relu(x + out)\n", "        return torch.relu(out)\n"),),
             RESNET_ITEMS, frozenset({"4.1"}), "no identity path; ResNet's tests swap the Block out, so 4.3 stays full"),
-    Variant("block_conv_with_bias", "hw3.py",
+    Variant("block_conv_with_bias", "resnet.py",
             (("self.conv1 = nn.Conv2d(num_channels, num_channels, kernel_size=3, stride=1, padding=1, bias=False)",
               "self.conv1 = nn.Conv2d(num_channels, num_channels, kernel_size=3, stride=1, padding=1, bias=True)"),),
             RESNET_ITEMS, frozenset({"4.1"}), "a conv bias before BatchNorm inside the Block"),
-    Variant("resnet_conv_with_bias", "hw3.py",
+    Variant("resnet_conv_with_bias", "resnet.py",
             (("self.conv = nn.Conv2d(1, num_channels, kernel_size=3, stride=2, padding=1, bias=False)",
               "self.conv = nn.Conv2d(1, num_channels, kernel_size=3, stride=2, padding=1, bias=True)"),),
             RESNET_ITEMS, frozenset({"4.3"}), "a conv bias before the ResNet's first BatchNorm"),
-    Variant("resnet_skips_block", "hw3.py", (("        out = self.avgpool(self.block(out))\n",
-                                              "        out = self.avgpool(out)\n"),),
+    Variant("resnet_skips_block", "resnet.py", (("        out = self.avgpool(self.block(out))\n",
+                                                 "        out = self.avgpool(out)\n"),),
             RESNET_ITEMS, frozenset({"4.3"}), "forward never calls the Block"),
     # ---------------------------------------------------------------- siren.py (no training)
     Variant("dataset_pixels_not_normalised", "siren.py",
-            (("        return self.coords[idx], self.pixels[idx]\n", "        return self.coords[idx], (self.pixels[idx] + 1) / 2\n"),),
+            (("        return self.coords[idx], self.cameraman_img[idx]\n",
+              "        return self.coords[idx], (self.cameraman_img[idx] + 1) / 2\n"),),
             SIREN_CODE_ITEMS, frozenset({"5.1"}), "pixels in [0, 1] instead of [-1, 1]"),
-    Variant("siren_without_first_layer_case", "siren.py", (("        if is_first:\n", "        if False:\n"),),
+    Variant("siren_without_first_layer_case", "siren.py", (("            if self.is_first:\n", "            if False:\n"),),
             SIREN_CODE_ITEMS, frozenset({"5.2"}), "the first layer initialised like the others"),
-    Variant("siren_omega_missing", "siren.py",
-            (('        self.omega = 30.0 if activation == "sin" else 1.0\n', "        self.omega = 1.0\n"),),
-            SIREN_CODE_ITEMS, frozenset({"5.2"}),
-            "omega = 1 for sin: the init bound and forward are wrong (trained, the sin run would also be "
-            "blurrier; not trained here, see the module docstring)"),
-    # ---------------------------------------------------------------- training (one activation each)
+    Variant("siren_first_bound_sqrt", "siren.py",
+            (("                bound = 1.0 / self.in_features\n", "                bound = 1.0 / self.in_features ** 0.5\n"),),
+            SIREN_CODE_ITEMS, frozenset(), "the handout text's first-layer bound 1/sqrt(in): accepted (the starter says 1/in)"),
+    Variant("single_layer_accepts_anything", "siren.py",
+            (('            raise ValueError("Invalid activation")\n', "            self.torch_activation = torch.relu\n"),),
+            SIREN_CODE_ITEMS, frozenset({"5.2"}), "an unknown activation name is taken as relu instead of a ValueError"),
+    # ---------------------------------------------------------------- training (the grader's runs of train())
+    Variant("sin_without_omega", "siren.py",
+            (("        return self.torch_activation(self.omega * self.linear(input))\n",
+              "        return self.torch_activation(self.linear(input))\n"),),
+            frozenset({"5.2", "5.5.sin"}), frozenset({"5.2", "5.5.sin"}),
+            "forward without omega: 5.2's sin forward test fails, and the sin run's weights, judged in the "
+            "course's Siren (omega 30), make no image (tanh and relu have omega 1: unharmed, not trained here)"),
+    Variant("loss_without_square", "siren.py",
+            (("            loss = ((model_output - pixels) ** 2).mean()\n", "            loss = (model_output - pixels).mean()\n"),),
+            frozenset({"5.5.tanh", "5.5.relu", "5.5.relu_laplacian"}), frozenset({"5.5.tanh", "5.5.relu"}),
+            "the loss is the mean error, not its square: it falls without bound and the image is lost; the relu "
+            "Laplacian stays empty (the network is still a ReLU network)"),
     Variant("relu_run_is_smooth", "siren.py",
-            (("        return torch.relu(z)\n", "        return nn.functional.softplus(z, beta=20)\n"),),
+            (('ACTIVATIONS = {"relu": torch.relu,', 'ACTIVATIONS = {"relu": lambda z: nn.functional.softplus(z, beta=20),'),),
             frozenset({"5.5.relu_laplacian"}), frozenset({"5.5.relu_laplacian"}),
-            "a smooth activation passed off as relu: its Laplacian is not empty (graded on that item only, "
-            "1 epoch: the Laplacian does not need more)",
-            also=(("answers.yaml", _RELU, _RELU.replace("epochs: 20", "epochs: 1")),)),
-    Variant("tanh_stops_at_loss_0_05", "answers.yaml", ((_TANH, _TANH.replace("epochs: 20", "epochs: 2")),),
-            frozenset({"5.5.tanh"}), frozenset({"5.5.tanh"}),
-            "2 epochs: the run stops near a loss of 0.05, above 0.03 (and its image is blurrier)", group="short-runs"),
-    Variant("sin_one_epoch", "answers.yaml", ((_SIN, _SIN.replace("epochs: 5", "epochs: 1")),),
-            frozenset({"5.5.sin"}), frozenset({"5.5.sin"}), "1 epoch of sin: loss near 0.1 and a blurry image",
-            group="short-runs"),
-    Variant("relu_one_epoch", "answers.yaml", ((_RELU, _RELU.replace("epochs: 20", "epochs: 1")),),
-            frozenset({"5.5.relu"}), frozenset({"5.5.relu"}), "1 epoch of relu: loss near 0.1 and a blurry image",
-            group="short-runs"),
+            "a smooth activation passed off as relu: the Laplacian of the student's own network is not empty "
+            "(graded on that item only)"),
 )
 
 

@@ -199,3 +199,99 @@ def roughness(losses: Sequence[float]) -> float:
         return 0.0
     # spread the ups over all steps: a single small bump in a long falling curve is not noise
     return float(np.sum(ups) / len(steps))
+
+
+# ----------------------------------------------------------------------------- the course's Siren (trusted side)
+
+OMEGA = {"sin": 30.0, "tanh": 1.0, "relu": 1.0, None: 1.0}
+_ACT = {"sin": torch.sin, "tanh": torch.tanh, "relu": torch.relu, None: lambda z: z}
+
+
+class CourseSiren(nn.Module):
+    """The grader's own copy of the course's provided ``Siren`` (first layer, ``hidden_layers``
+    hidden layers, a bias-free linear output), with correct ``SingleLayer``s: the weights a
+    student's ``train`` saved are loaded into it and judged here, never in the student's code."""
+
+    def __init__(self, activation: str, hidden: int = 32, hidden_layers: int = 7):
+        super().__init__()
+        sizes = [(2, hidden, True)] + [(hidden, hidden, True)] * hidden_layers + [(hidden, 1, False)]
+        self.linears = nn.ModuleList(nn.Linear(i, o, bias=b) for i, o, b in sizes)
+        self.activation = activation
+
+    def forward(self, x):
+        last = len(self.linears) - 1
+        for index, linear in enumerate(self.linears):
+            act = None if index == last else self.activation
+            x = _ACT[act](OMEGA[act] * linear(x))
+        return x
+
+
+def load_course_siren(state: Sequence, activation: str, orientation: Sequence = ()) -> CourseSiren:
+    """``state`` (``[[key, tensor], ...]`` from the worker) in a ``CourseSiren``: tensors are
+    grouped by layer (the first number in the key: ``net.3.linear.weight`` is layer 3) and read
+    by shape, so the linear layer's attribute name is free; a matrix kept as (in, out) is
+    transposed (square ones as the worker saw the student's layer compute). Fails with a
+    message for the student when the saved state is not the course's 9-layer Siren."""
+    import re
+
+    model = CourseSiren(activation)
+    groups: dict[int, list] = {}
+    for key, tensor in state:
+        found = re.search(r"(?:^|\.)(\d+)(?:\.|$)", str(key))
+        if not isinstance(tensor, torch.Tensor) or found is None:
+            fail(f"siren_model.p: the entry {key!r} is not a layer's tensor of the course's Siren (net.<i>. ...)")
+        groups.setdefault(int(found.group(1)), []).append((str(key), tensor))
+    layers = [groups[i] for i in sorted(groups)]
+    if len(layers) != len(model.linears):
+        fail(f"siren_model.p holds {len(layers)} layers; the course's Siren(2, 1, 32, 7, ...) has "
+             f"{len(model.linears)} (a first layer, 7 hidden, the output)")
+    with torch.no_grad():
+        for index, (tensors, linear) in enumerate(zip(layers, model.linears)):
+            weights = [t for _, t in tensors if t.dim() == 2]
+            biases = [t for _, t in tensors if t.dim() == 1]
+            if len(weights) != 1 or len(biases) > 1:
+                fail(f"siren_model.p layer {index}: expected one weight matrix and at most one bias; found "
+                     f"{[(k, tuple(t.shape)) for k, t in tensors]}")
+            weight = weights[0].float()
+            want = tuple(linear.weight.shape)
+            transposed = orientation[index] == "in_out" if index < len(orientation) else False
+            if tuple(weight.shape) != want or (transposed and want[0] == want[1]):
+                weight = weight.T
+            if tuple(weight.shape) != want:
+                fail(f"siren_model.p layer {index}: a weight of shape {tuple(weights[0].shape)}; the course's "
+                     f"Siren has {want}")
+            linear.weight.copy_(weight)
+            if linear.bias is not None:
+                if not biases or tuple(biases[0].shape) != tuple(linear.bias.shape):
+                    linear.bias.zero_()
+                    if biases:
+                        fail(f"siren_model.p layer {index}: a bias of shape {tuple(biases[0].shape)}; expected "
+                             f"{tuple(linear.bias.shape)}")
+                else:
+                    linear.bias.copy_(biases[0].float())
+    return model
+
+
+def siren_images(model: nn.Module, sidelength: int = 256, chunk: int = 16384) -> dict:
+    """The model's output, gradient norm and Laplacian on the (row, column) grid in [-1, 1]."""
+    axis = torch.linspace(-1.0, 1.0, sidelength)
+    rows, cols = torch.meshgrid(axis, axis, indexing="ij")
+    coords = torch.stack([rows, cols], dim=-1).reshape(-1, 2)
+    outputs, grads, laplacians = [], [], []
+    model.eval()
+    for start in range(0, coords.shape[0], chunk):
+        x = coords[start:start + chunk].clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = model(x).reshape(-1)
+            (grad,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+            laplacian = torch.zeros_like(y)
+            for d in range(2):
+                (second,) = torch.autograd.grad(grad[:, d].sum(), x, retain_graph=True, allow_unused=True)
+                if second is not None:
+                    laplacian = laplacian + second[:, d]
+        outputs.append(y.detach())
+        grads.append(grad.detach().norm(dim=1))
+        laplacians.append(laplacian.detach())
+    shape = (sidelength, sidelength)
+    as_array = lambda parts: torch.cat(parts).reshape(shape).numpy().astype(np.float32)
+    return {"output": as_array(outputs), "grad": as_array(grads), "laplacian": as_array(laplacians)}

@@ -27,7 +27,7 @@ def _layers(description, kind):
 def _block_with_weights(student, rng, channels):
     reference = Block(channels)
     randomise(reference, _generator(rng))
-    block = student.hw3.Block(channels)
+    block = student.resnet.Block(channels)
     student.probe.load_weights_by_type(block, weights_by_type(reference))
     return reference, block
 
@@ -36,7 +36,7 @@ def _block_with_weights(student, rng, channels):
 
 
 def test_block_layers(student):
-    layers = student.probe.describe_modules(student.hw3.Block(6))
+    layers = student.probe.describe_modules(student.resnet.Block(6))
     convs, bns = _layers(layers, "conv"), _layers(layers, "bn")
     if len(convs) != 2 or len(bns) != 2:
         fail(f"Block(6) should hold 2 Conv2d and 2 BatchNorm2d layers; found {len(convs)} and {len(bns)}")
@@ -51,7 +51,7 @@ def test_block_layers(student):
 
 
 def test_block_convs_have_no_bias(student):
-    layers = student.probe.describe_modules(student.hw3.Block(6))
+    layers = student.probe.describe_modules(student.resnet.Block(6))
     with_bias = [i for i, conv in enumerate(_layers(layers, "conv"), 1) if conv["bias"]]
     if with_bias:
         fail(f"Block conv #{with_bias[0]} has a bias; use bias=False (the BatchNorm after it cancels any bias, 4.2)")
@@ -59,7 +59,7 @@ def test_block_convs_have_no_bias(student):
 
 @pytest.mark.parametrize("shape", SHAPES_BLOCK, ids=lambda s: "x".join(map(str, s)))
 def test_block_output_shape(student, shape):
-    block = student.hw3.Block(shape[1])
+    block = student.resnet.Block(shape[1])
     out = student.probe.run_module(block, torch.randn(*shape), True)
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != shape:
         fail(f"Block({shape[1]}) on an input of shape {shape} returned "
@@ -83,7 +83,7 @@ def test_block_skip_connection(student, rng):
         reference.conv2.weight.zero_()
         reference.bn2.bias.zero_()
         reference.bn2.running_mean.zero_()
-    block = student.hw3.Block(4)
+    block = student.resnet.Block(4)
     student.probe.load_weights_by_type(block, weights_by_type(reference))
     x = torch.randn(2, 4, 6, 6, generator=_generator(rng))
     got = student.probe.run_module(block, x, False)
@@ -98,7 +98,7 @@ def test_block_skip_connection(student, rng):
 
 
 def test_resnet_layers(student):
-    model = student.hw3.ResNet(6)
+    model = student.resnet.ResNet(6)
     layers = student.probe.describe_modules(model)
     stem = next((d for d in layers if d["kind"] == "conv" and d["in_channels"] == 1), None)
     if stem is None:
@@ -121,14 +121,14 @@ def test_resnet_layers(student):
 
 
 def test_resnet_first_conv_has_no_bias(student):
-    layers = student.probe.describe_modules(student.hw3.ResNet(6))
+    layers = student.probe.describe_modules(student.resnet.ResNet(6))
     stem = next((d for d in layers if d["kind"] == "conv" and d["in_channels"] == 1), None)
     if stem is None or stem["bias"]:
         fail("ResNet's first Conv2d should have bias=False (a BatchNorm follows it)")
 
 
 def test_resnet_num_classes(student):
-    layers = student.probe.describe_modules(student.hw3.ResNet(4, num_classes=7))
+    layers = student.probe.describe_modules(student.resnet.ResNet(4, num_classes=7))
     fcs = _layers(layers, "linear")
     if not fcs or fcs[-1]["out_features"] != 7:
         fail("ResNet(4, num_classes=7) should end with a Linear with 7 outputs")
@@ -140,7 +140,7 @@ def _resnet_pair(student, rng, channels=6):
     randomise(reference, generator)
     swap = torch.randn(channels, channels, 1, 1, generator=generator) * 0.5
     probes.swap_resnet_block(reference, swap)
-    model = student.hw3.ResNet(channels)
+    model = student.resnet.ResNet(channels)
     student.probe.swap_resnet_block(model, swap)
     student.probe.load_weights_by_type(model, weights_by_type(reference))
     return reference, model

@@ -15,10 +15,12 @@ import pytest
 import torch
 from cs446_helpers import cameraman_target, fail
 
+from grader.checks.session import StudentCodeError
+
 SIDE = 256
 #: Kolmogorov-Smirnov critical value at the 0.1 % level (asymptotic): 1.95 / sqrt(n)
 KS_LEVEL = 1.95
-OMEGA = {"sin": 30.0, "tanh": 1.0, "relu": 1.0}
+OMEGA = {"sin": 30.0, "tanh": 1.0, "relu": 1.0, None: 1.0}
 
 
 @pytest.fixture(scope="session")
@@ -89,47 +91,65 @@ def test_dataset_coordinates_grid_and_order(dataset):
              f"pixel {k} = row * 256 + column, each in [-1, 1]: get_coords' order)")
 
 
-def _uniform_check(weights, bound, what):
+def _uniform_distance(weights, bound):
+    """Largest |w| and the Kolmogorov-Smirnov distance of the weights to uniform[-bound, bound]."""
     w = np.asarray(weights, dtype=np.float64).reshape(-1)
-    top = float(np.abs(w).max())
-    if top > bound * (1 + 1e-5) + 1e-9:
-        fail(f"{what}: a weight of size {top:.4g} lies outside the bound {bound:.4g}")
     ordered = np.sort(w)
     cdf = np.clip((ordered + bound) / (2 * bound), 0, 1)
     n = len(ordered)
     ks = float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
-    if ks > KS_LEVEL / math.sqrt(n):
-        fail(f"{what}: the weights (largest {top:.4g}) are not spread uniformly over [-{bound:.4g}, {bound:.4g}] "
-             f"(Kolmogorov-Smirnov distance {ks:.3f} > {KS_LEVEL / math.sqrt(n):.3f})")
+    return float(np.abs(w).max()), ks, KS_LEVEL / math.sqrt(n)
+
+
+def _uniform_check(weights, bounds, what):
+    """The weights must be uniform over [-b, b] for one of ``bounds`` (named ``{label: b}``)."""
+    tried = []
+    for label, bound in bounds.items():
+        top, ks, level = _uniform_distance(weights, bound)
+        if top <= bound * (1 + 1e-5) + 1e-9 and ks <= level:
+            return label
+        tried.append(f"{label} = {bound:.4g}: largest |w| {top:.4g}, Kolmogorov-Smirnov distance {ks:.3f} "
+                     f"(allowed {level:.3f})")
+    fail(f"{what}: the weights are not spread uniformly over [-b, b] for " + " nor ".join(tried))
+
+
+def _single(student, *args):
+    (entry,) = student.probe.layer_parameters(student.siren.SingleLayer(*args))
+    return entry
 
 
 @pytest.mark.parametrize("activation", ["sin", "relu"])
 def test_first_layer_init(student, activation):
-    layer = student.siren.SingleLayer(2, 4096, activation, True, True)
-    (linear,) = student.probe.linear_layers(layer)
-    _uniform_check(linear["weight"], 1 / math.sqrt(2),
-                   f"first layer ({activation}, in_features 2): uniform[-1/sqrt(2), 1/sqrt(2)] expected")
+    """The starter's comment (and the pdf) says U(-1/in, 1/in); the handout's text says
+    U(-1/sqrt(in), 1/sqrt(in)): either is accepted (in_features 4, so the two differ)."""
+    entry = _single(student, 4, 2048, activation, True, True)
+    _uniform_check(entry["weight"], {"1/in_features": 1 / 4, "1/sqrt(in_features)": 1 / 2},
+                   f"first layer ({activation}, in_features 4)")
 
 
 @pytest.mark.parametrize("activation", ["sin", "tanh", "relu"])
 def test_hidden_layer_init(student, activation):
-    layer = student.siren.SingleLayer(128, 128, activation, True, False)
-    (linear,) = student.probe.linear_layers(layer)
+    entry = _single(student, 128, 128, activation, True, False)
     bound = math.sqrt(6 / 128) / OMEGA[activation]
-    _uniform_check(linear["weight"], bound, f"hidden layer ({activation}, 128 features): "
-                   f"uniform[-sqrt(6/128)/{OMEGA[activation]:g}, +] expected")
+    _uniform_check(entry["weight"], {f"sqrt(6/128)/{OMEGA[activation]:g}": bound},
+                   f"hidden layer ({activation}, 128 features, omega {OMEGA[activation]:g})")
+
+
+def _forward(student, rng, activation, bias=True):
+    generator = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
+    weight = torch.randn(16, 8, generator=generator) * 0.2
+    b = torch.randn(16, generator=generator) * 0.1
+    x = torch.rand(32, 8, generator=generator) * 2 - 1
+    got = student.probe.single_layer_forward(student.siren.SingleLayer(8, 16, activation, bias, False),
+                                             weight, b, x)
+    z = OMEGA[activation] * (x @ weight.T + (b if bias else 0))
+    act = {"sin": torch.sin, "tanh": torch.tanh, "relu": torch.relu, None: lambda t: t}[activation]
+    return got, act(z)
 
 
 @pytest.mark.parametrize("activation", ["sin", "tanh", "relu"])
 def test_forward_with_omega(student, rng, activation):
-    generator = torch.Generator().manual_seed(int(rng.integers(1 << 31)))
-    weight = torch.randn(16, 8, generator=generator) * 0.2
-    bias = torch.randn(16, generator=generator) * 0.1
-    x = torch.rand(32, 8, generator=generator) * 2 - 1
-    got = student.probe.single_layer_forward(student.siren.SingleLayer(8, 16, activation, True, False),
-                                             weight, bias, x)
-    z = OMEGA[activation] * (x @ weight.T + bias)
-    want = {"sin": torch.sin, "tanh": torch.tanh, "relu": torch.relu}[activation](z)
+    got, want = _forward(student, rng, activation)
     if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
         fail(f"SingleLayer(8, 16, {activation!r}) returned "
              f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}; expected (32, 16)")
@@ -138,15 +158,28 @@ def test_forward_with_omega(student, rng, activation):
              f"{OMEGA[activation]:g}; it differs by up to {float((got - want).abs().max()):.3g}")
 
 
+def test_output_layer_and_invalid_activation(student, rng):
+    """activation=None (the Siren's output layer, bias=False) is linear with omega 1; an unknown
+    name raises ValueError (both as the starter sets them up)."""
+    got, want = _forward(student, rng, None, bias=False)
+    if not isinstance(got, torch.Tensor) or not torch.allclose(got.double(), want.double(), atol=1e-4, rtol=1e-4):
+        fail("SingleLayer(8, 16, None, False, False) should be linear (no activation, omega 1), as the starter's "
+             "nn.Identity() for activation None")
+    try:
+        student.siren.SingleLayer(8, 16, "softplus", True, False)
+    except StudentCodeError as exc:
+        if exc.exc_type.rpartition(".")[2] == "ValueError":
+            return
+        fail(f"SingleLayer(..., 'softplus', ...) raised {exc.exc_type}; the starter raises ValueError")
+    fail("SingleLayer(..., 'softplus', ...) was accepted; an unknown activation should raise ValueError")
+
+
 def test_siren_layout(student):
-    linears = student.probe.linear_layers(student.siren.Siren(2, 1, 32, 3, "sin"))
-    shapes = [tuple(entry["weight"].shape) for entry in linears]
-    if shapes != [(32, 2), (32, 32), (32, 32), (32, 32), (1, 32)]:
-        fail(f"Siren(2, 1, 32, 3, 'sin') has linear layers {shapes}; expected a first layer 2 -> 32, "
-             "3 hidden 32 -> 32 and an output layer 32 -> 1")
-    flags = [entry["is_first"] for entry in linears[:4]]
-    if flags != [True, False, False, False]:
-        fail(f"the SingleLayers' is_first flags are {flags}; only the first should be True")
-    bound = math.sqrt(6 / 32) / 30
-    if float(linears[-1]["weight"].abs().max()) > bound * (1 + 1e-5):
-        fail(f"the output layer's weights exceed sqrt(6/32)/30 = {bound:.4g}")
+    layers = student.probe.layer_parameters(student.siren.Siren(2, 1, 32, 3, "sin"))
+    shapes = [tuple(entry["weight"].shape) for entry in layers]
+    want = [(32, 2), (32, 32), (32, 32), (32, 32), (1, 32)]
+    if [tuple(sorted(s)) for s in shapes] != [tuple(sorted(s)) for s in want]:
+        fail(f"Siren(2, 1, 32, 3, 'sin') has layers of shapes {shapes}; expected a first layer 2 -> 32, "
+             "3 hidden 32 -> 32 and an output layer 32 -> 1 (the course's Siren)")
+    if layers[-1]["bias"] is not None:
+        fail("the Siren's output layer has a bias; the course's Siren builds it with bias=False")
