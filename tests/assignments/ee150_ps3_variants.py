@@ -116,16 +116,40 @@ VARIANTS: tuple[Variant, ...] = (
             "any real input; the hidden tests use random inputs"),
     # ------------------------------------------------------------------ 2: RNN, LSTM, text
     Variant("lstm_forget_input_swapped", "psthree/lstm.py",
-            (("            c = forget * c + remember * candidate\n",
-              "            c = remember * c + forget * candidate\n"),),
+            (("            c_t = forget * c_t + remember * candidate\n",
+              "            c_t = remember * c_t + forget * candidate\n"),),
             frozenset({"2c.iii.layer"}), ("2a.i", "2c.iii.layer"),
             "forget and input gates swapped in the memory update: LSTMLayer no longer matches nn.LSTMCell; the "
             "wrapper-shape test still passes (partial credit)"),
     Variant("rnn_without_recurrence", "psthree/rnn.py",
-            (("            h = torch.tanh(inputs[:, t] + self.W_hh(h))\n",
-              "            h = torch.tanh(inputs[:, t])\n"),),
+            (("            h = self.tanh(inputs[:, t] + h @ self.W_hh + self.b_h)\n",
+              "            h = self.tanh(inputs[:, t] + self.b_h)\n"),),
             frozenset({"2a.i"}), ("2a.i", "2a.ii", "2c.iii.layer"),
             "h_t ignores h_{t-1}: wrong except for one-step sequences (partial credit)"),
+    Variant("rnn_plain_tensor_weights", "psthree/rnn.py",
+            (("        self.W_xh = xavier(input_size, hidden_size)\n        self.W_hh = xavier(hidden_size, hidden_size)\n"
+              "        self.b_h = nn.Parameter(torch.zeros(hidden_size))\n",
+              "        self.W_xh = xavier(input_size, hidden_size).data  # plain tensors: seen in coursework\n"
+              "        self.W_hh = xavier(hidden_size, hidden_size).data\n        self.b_h = torch.zeros(hidden_size)\n"),),
+            frozenset({"2a.v.trains"}), ("2a.i", "2a.ii", "2a.v.trains"),
+            "W_xh, W_hh, b_h as plain tensors: the forward pass is right (2a.i full), but they are not parameters, "
+            "so the weights-train test of 2a.v.trains fails (the short retrain may still lower the loss through the "
+            "embedding)"),
+    Variant("rnn_linear_layers", "psthree/rnn.py",
+            (("        self.W_xh = xavier(input_size, hidden_size)\n        self.W_hh = xavier(hidden_size, hidden_size)\n"
+              "        self.b_h = nn.Parameter(torch.zeros(hidden_size))\n        self.W_hy = xavier(hidden_size, output_size)\n"
+              "        self.b_y = nn.Parameter(torch.zeros(output_size))\n",
+              "        self.W_xh = nn.Linear(input_size, hidden_size)\n"
+              "        self.W_hh = nn.Linear(hidden_size, hidden_size, bias=False)\n"
+              "        self.W_hy = nn.Linear(hidden_size, output_size)\n"),
+             ("        inputs = x @ self.W_xh  # all steps at once: B x T x H\n",
+              "        inputs = self.W_xh(x)  # all steps at once: B x T x H\n"),
+             ("            h = self.tanh(inputs[:, t] + h @ self.W_hh + self.b_h)\n"
+              "            outputs.append(h @ self.W_hy + self.b_y)\n",
+              "            h = self.tanh(inputs[:, t] + self.W_hh(h))\n            outputs.append(self.W_hy(h))\n")),
+            frozenset(), ("2a.i", "2a.ii"),
+            "RNNLayer built of nn.Linear layers (biases inside them): a reasonable choice the starter leaves open, "
+            "full marks"),
     Variant("rnn_first_step_not_last", "psthree/train_test.py",
             (("        return outputs[:, -1, :]\n", "        return outputs[:, 0, :]\n"),),
             frozenset({"2a.iv"}), ("2a.iv", "2a.i"),

@@ -35,6 +35,8 @@ __all__ = [
     "ps3_imdb_predict",
     "ps3_imdb_retrain",
     "ps3_load_weights",
+    "ps3_set_course_weights",
+    "ps3_weights_train",
     "ps3_describe",
 ]
 
@@ -92,6 +94,96 @@ def ps3_load_weights(module, state: dict) -> None:
                              f"{tuple(value.shape)}")
         with torch.no_grad():
             own[name].copy_(value)
+
+
+#: which weights each bias of the course's layers is added to (a layer built of nn.Linear keeps it there)
+_BIAS_OF = {"b_h": ("W_xh", "W_hh"), "b_y": ("W_hy",), **{f"b_{g}": (f"W_x{g}", f"W_h{g}") for g in "ifoc"}}
+
+
+def _tensor_named(module, name: str):
+    """``module.<name>`` as the tensor the course's ``(n_in, n_out)`` weight maps to, and whether it is transposed.
+
+    A weight may be an ``nn.Parameter``, a plain tensor or an ``nn.Linear`` (whose
+    ``weight`` is ``(n_out, n_in)``); anything else is refused with what was found.
+    """
+    value = getattr(module, name, None)
+    if isinstance(value, torch.nn.Linear):
+        return value, True
+    if isinstance(value, torch.Tensor):
+        return value, False
+    found = ", ".join(n for n, v in vars(module).items() if n.startswith(("W_", "b_"))) or "none"
+    raise AttributeError(f"{type(module).__name__} has no weight {name!r} (a tensor, nn.Parameter or nn.Linear); "
+                         f"the course's starter names them W_xh, W_hh, b_h, W_hy, b_y (found: {found})")
+
+
+def _copy(target: torch.Tensor, value: torch.Tensor, what: str) -> None:
+    if tuple(target.shape) != tuple(value.shape):
+        raise ValueError(f"{what} has shape {tuple(target.shape)}, expected {tuple(value.shape)} (the course's "
+                         "weights are (n_in, n_out))")
+    with torch.no_grad():
+        target.copy_(value)
+
+
+def ps3_set_course_weights(module, weights: dict) -> None:
+    """Put the course's ``(n_in, n_out)`` weights and biases into the student's layer, by name.
+
+    Every reasonable way to hold them works: ``nn.Parameter``s or plain tensors of the
+    course's shapes, or ``nn.Linear`` layers named ``W_xh``, ... (their weight gets the
+    transpose; a bias with no attribute of its own goes into the first of its weights'
+    ``nn.Linear`` that has one, the others' biases are zeroed). In place, so the
+    student's own objects keep their identity.
+    """
+    linears: dict = {}
+    for name, value in weights.items():
+        if name.startswith("b_"):
+            continue
+        target, is_linear = _tensor_named(module, name)
+        if is_linear:
+            _copy(target.weight, value.T, f"{type(module).__name__}.{name}.weight (transposed)")
+            linears[name] = target
+        else:
+            _copy(target, value, f"{type(module).__name__}.{name}")
+    for name, value in weights.items():
+        if not name.startswith("b_"):
+            continue
+        own = getattr(module, name, None)
+        if isinstance(own, torch.Tensor):
+            _copy(own, value, f"{type(module).__name__}.{name}")
+            for weight in _BIAS_OF.get(name, ()):  # a Linear's own bias would be added on top
+                if weight in linears and linears[weight].bias is not None:
+                    with torch.no_grad():
+                        linears[weight].bias.zero_()
+            continue
+        holders = [linears[w] for w in _BIAS_OF.get(name, ()) if w in linears and linears[w].bias is not None]
+        if not holders:
+            raise AttributeError(f"{type(module).__name__} has no bias {name!r} (a tensor, or the bias of its "
+                                 f"nn.Linear {' or '.join(_BIAS_OF.get(name, ()))})")
+        _copy(holders[0].bias, value, f"{type(module).__name__}.{name}")
+        for other in holders[1:]:
+            with torch.no_grad():
+                other.bias.zero_()
+
+
+def ps3_weights_train(module, names: list) -> dict:
+    """For each named weight: does an optimizer over ``module.parameters()`` update it?
+
+    True when the tensor (or the ``nn.Linear``'s weight) is one of the module's
+    parameters and requires grad; a plain tensor attribute is not, so it never trains.
+    A bias with no attribute of its own trains when one of its weights' ``nn.Linear``
+    holds a bias that does.
+    """
+    params = {id(p) for p in module.parameters() if p.requires_grad}
+    out = {}
+    for name in map(str, names):
+        value = getattr(module, name, None)
+        if value is None and name in _BIAS_OF:
+            holders = [getattr(module, w, None) for w in _BIAS_OF[name]]
+            out[name] = any(isinstance(h, torch.nn.Linear) and h.bias is not None and id(h.bias) in params
+                            for h in holders)
+            continue
+        tensor = value.weight if isinstance(value, torch.nn.Linear) else value
+        out[name] = isinstance(tensor, torch.Tensor) and id(tensor) in params
+    return out
 
 
 def ps3_describe(model) -> dict:

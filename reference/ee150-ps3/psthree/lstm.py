@@ -1,67 +1,90 @@
-"""An LSTM for sentiment classification (Problem 2c iii).
+"""An LSTM for sentiment classification (Problem 2c iii), as the course's ``lstm.py`` has it.
 
-``LSTMLayer`` computes, for ``t = 1..T`` with ``h_0 = C_0 = 0``::
+``LSTMLayer(input_size, hidden_size, output_size)`` holds ``nn.Parameter``s ``W_x?``
+(``input_size x hidden_size``), ``W_h?`` (``hidden_size x hidden_size``) and ``b_?`` for
+each gate ``? in i, f, o, c``, plus ``W_hy`` (``hidden_size x output_size``) and ``b_y``;
+weights ``(n_in, n_out)``, Xavier-normal, biases zeros. For ``t = 1..T`` with
+``h_0 = C_0 = 0``::
 
-    F_t = sigmoid(W_xf x_t + W_hf h_{t-1} + b_f)       forget gate
-    I_t = sigmoid(W_xi x_t + W_hi h_{t-1} + b_i)       input gate
-    C~_t = tanh(W_xc x_t + W_hc h_{t-1} + b_c)         candidate memory
-    O_t = sigmoid(W_xo x_t + W_ho h_{t-1} + b_o)       output gate
+    F_t = sigmoid(x_t W_xf + h_{t-1} W_hf + b_f)       forget gate
+    I_t = sigmoid(x_t W_xi + h_{t-1} W_hi + b_i)       input gate
+    C~_t = tanh(x_t W_xc + h_{t-1} W_hc + b_c)         candidate memory
+    O_t = sigmoid(x_t W_xo + h_{t-1} W_ho + b_o)       output gate
     C_t = F_t * C_{t-1} + I_t * C~_t
     h_t = O_t * tanh(C_t)
-    y_t = W_hy h_t + b_y
+    y_t = h_t W_hy + b_y
 
-Each ``W_x?`` is an ``nn.Linear(input_size, hidden_size)`` holding the gate's bias, each
-``W_h?`` an ``nn.Linear(hidden_size, hidden_size, bias=False)``, named as above
-(``self.W_xf``, ``self.W_hf``, ...); ``self.W_hy = nn.Linear(hidden_size, output_size)``.
 ``forward(x)``: ``B x T x input_size`` -> ``B x T x output_size`` (logits, no softmax).
+``LSTM(tokenizer, embedding_size, hidden_size, output_size)``: ``self.embedding`` then
+``self.lstm_layer``.
 """
 
+import numpy as np
 import torch
 from torch import nn
 
-GATES = ("f", "i", "c", "o")
+
+def xavier(n_in, n_out):
+    """A ``(n_in, n_out)`` weight, Xavier-normal: variance ``2 / (n_in + n_out)``."""
+    return nn.Parameter(torch.randn(n_in, n_out) * np.sqrt(2.0 / (n_in + n_out)))
 
 
 class LSTMLayer(nn.Module):
     def __init__(self, input_size, hidden_size, output_size):
         super().__init__()
         self.hidden_size = hidden_size
-        for gate in GATES:
-            setattr(self, f"W_x{gate}", nn.Linear(input_size, hidden_size))
-            setattr(self, f"W_h{gate}", nn.Linear(hidden_size, hidden_size, bias=False))
-        self.W_hy = nn.Linear(hidden_size, output_size)
+        # BEGIN SOLUTION
+        for gate in "ifoc":
+            setattr(self, f"W_x{gate}", xavier(input_size, hidden_size))
+            setattr(self, f"W_h{gate}", xavier(hidden_size, hidden_size))
+            setattr(self, f"b_{gate}", nn.Parameter(torch.zeros(hidden_size)))
+        self.W_hy = xavier(hidden_size, output_size)
+        self.b_y = nn.Parameter(torch.zeros(output_size))
+        self.sigmoid = nn.Sigmoid()
+        self.tanh = nn.Tanh()
+        # END SOLUTION
 
     def forward(self, x):
         # BEGIN SOLUTION
         batch, steps, _ = x.shape
-        h = x.new_zeros(batch, self.hidden_size)
-        c = x.new_zeros(batch, self.hidden_size)
+        h_t = torch.zeros(batch, self.hidden_size)
+        c_t = torch.zeros(batch, self.hidden_size)
+        # the input's part of each gate for all steps at once: B x T x H each
+        x_f, x_i, x_c, x_o = (x @ w + b for w, b in ((self.W_xf, self.b_f), (self.W_xi, self.b_i),
+                                                   (self.W_xc, self.b_c), (self.W_xo, self.b_o)))
         outputs = []
         for t in range(steps):
-            x_t = x[:, t]
-            forget = torch.sigmoid(self.W_xf(x_t) + self.W_hf(h))
-            remember = torch.sigmoid(self.W_xi(x_t) + self.W_hi(h))
-            candidate = torch.tanh(self.W_xc(x_t) + self.W_hc(h))
-            output = torch.sigmoid(self.W_xo(x_t) + self.W_ho(h))
-            c = forget * c + remember * candidate
-            h = output * torch.tanh(c)
-            outputs.append(self.W_hy(h))
+            forget = self.sigmoid(x_f[:, t] + h_t @ self.W_hf)
+            remember = self.sigmoid(x_i[:, t] + h_t @ self.W_hi)
+            candidate = self.tanh(x_c[:, t] + h_t @ self.W_hc)
+            output = self.sigmoid(x_o[:, t] + h_t @ self.W_ho)
+            c_t = forget * c_t + remember * candidate
+            h_t = output * self.tanh(c_t)
+            outputs.append(h_t @ self.W_hy + self.b_y)
         return torch.stack(outputs, dim=1)
         # END SOLUTION
 
+    def predict(self, x):
+        self.eval()
+        with torch.no_grad():
+            return torch.argmax(self.forward(x), dim=-1)
+
 
 class LSTM(nn.Module):
-    """Embedding -> ``LSTMLayer`` -> ``B x T x num_classes``; keeps its ``tokenizer``."""
+    """Embedding -> ``LSTMLayer`` -> ``B x T x output_size``; keeps its ``tokenizer``."""
 
-    def __init__(self, tokenizer, embedding_dim, hidden_size, num_classes):
+    def __init__(self, tokenizer, embedding_size, hidden_size, output_size):
         super().__init__()
         self.tokenizer = tokenizer
+        self.embedding_size = embedding_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size
         # BEGIN SOLUTION
-        self.embedding = nn.Embedding(tokenizer.vocab_size, embedding_dim, padding_idx=0)
-        self.lstm = LSTMLayer(embedding_dim, hidden_size, num_classes)
+        self.embedding = nn.Embedding(tokenizer.vocab_size, embedding_size)
+        self.lstm_layer = LSTMLayer(embedding_size, hidden_size, output_size)
         # END SOLUTION
 
-    def forward(self, ids):
+    def forward(self, x):
         # BEGIN SOLUTION
-        return self.lstm(self.embedding(ids))
+        return self.lstm_layer(self.embedding(x))
         # END SOLUTION

@@ -1,43 +1,59 @@
-"""A simple (Elman) RNN for sentiment classification (Problem 2a i-ii).
+"""A simple (Elman) RNN for sentiment classification (Problem 2a i-ii), as the course's ``rnn.py`` has it.
 
-``RNNLayer`` computes, for ``t = 1..T`` with ``h_0 = 0``::
+``RNNLayer(input_size, hidden_size, output_size)`` holds ``nn.Parameter``s ``W_xh``
+(``input_size x hidden_size``), ``W_hh`` (``hidden_size x hidden_size``), ``b_h``,
+``W_hy`` (``hidden_size x output_size``) and ``b_y``: each weight of shape
+``(n_in, n_out)``, so inputs multiply on the left (``x_t @ W_xh``). Weights are
+Xavier-normal (``randn * sqrt(2 / (n_in + n_out))``), biases zeros. For ``t = 1..T``
+with ``h_0 = 0``::
 
-    h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)
-    y_t = W_hy h_t + b_y
+    h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)
+    y_t = h_t W_hy + b_y
 
-with ``self.W_xh = nn.Linear(input_size, hidden_size)`` (its bias is ``b_h``),
-``self.W_hh = nn.Linear(hidden_size, hidden_size, bias=False)`` and
-``self.W_hy = nn.Linear(hidden_size, output_size)`` (its bias is ``b_y``).
-``forward(x)`` takes ``B x T x input_size`` and returns ``B x T x output_size`` (every
-step's output; ``train_test.sequence_logits`` picks the last).
+``forward(x)`` takes ``B x T x input_size`` and returns every step's output,
+``B x T x output_size`` (the caller, ``train_test.train``, takes the last step).
+``RNN(tokenizer, embedding_size, hidden_size, output_size)``: ``self.embedding`` then
+``self.rnn_layer``; ids ``B x T`` -> ``B x T x output_size``.
 """
 
+import numpy as np
 import torch
 from torch import nn
+
+
+def xavier(n_in, n_out):
+    """A ``(n_in, n_out)`` weight, Xavier-normal: variance ``2 / (n_in + n_out)``."""
+    return nn.Parameter(torch.randn(n_in, n_out) * np.sqrt(2.0 / (n_in + n_out)))
 
 
 class RNNLayer(nn.Module):
     def __init__(self, input_size, hidden_size, output_size):
         super().__init__()
         self.hidden_size = hidden_size
-        self.W_xh = nn.Linear(input_size, hidden_size)
-        self.W_hh = nn.Linear(hidden_size, hidden_size, bias=False)
-        self.W_hy = nn.Linear(hidden_size, output_size)
+        raise NotImplementedError("RNNLayer.__init__: write this part")
 
     def forward(self, x):
         raise NotImplementedError("RNNLayer.forward: write this part")
 
+    def predict(self, x):
+        self.eval()
+        with torch.no_grad():
+            return torch.argmax(self.forward(x), dim=-1)
+
 
 class RNN(nn.Module):
-    """Embedding (``tokenizer.vocab_size`` ids, 0 is padding) -> ``RNNLayer`` -> ``B x T x num_classes``.
+    """Embedding (``tokenizer.vocab_size`` ids, 0 is padding) -> ``RNNLayer`` -> ``B x T x output_size``.
 
     The model keeps its ``tokenizer`` so that a saved model can encode new reviews.
     """
 
-    def __init__(self, tokenizer, embedding_dim, hidden_size, num_classes):
+    def __init__(self, tokenizer, embedding_size, hidden_size, output_size):
         super().__init__()
         self.tokenizer = tokenizer
+        self.embedding_size = embedding_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size
         raise NotImplementedError("RNN.__init__: write this part")
 
-    def forward(self, ids):
+    def forward(self, x):
         raise NotImplementedError("RNN.forward: write this part")
