@@ -27,6 +27,7 @@ from grader._version import __version__
 from grader.checks.answers import Answers, load_answers
 from grader.checks.constraint import score_constraint_item
 from grader.checks.session import WorkerSession
+from grader.checks.pytest_plugin import TestOutcome, selector_matches
 from grader.checks.tests_check import HiddenTestsError, run_hidden_tests, score_tests_item
 from grader.datasets.errors import DatasetMissing
 from grader.datasets.paths import require as require_dataset
@@ -59,6 +60,8 @@ class GradingContext:
     not_gradable: str = ""
     grader_error: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: outcomes of the constraint items' evidence tests, by node id (``ConstraintCheck.evidence_tests``)
+    evidence: dict[str, TestOutcome] = field(default_factory=dict)
     #: what the grader did to the submission's layout (an alias renamed, a provided file replaced)
     notes: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -154,6 +157,12 @@ def constraint_checks(ctx: GradingContext) -> None:
         result = score_constraint_item(item, ctx.workspace.path, trusted=frozenset(p.file for p in ctx.rubric.provided))
         check = item.check
         assert isinstance(check, ConstraintCheck)
+        seen = [o for nodeid, o in ctx.evidence.items() if not o.passed and not o.grader_error
+                and any(selector_matches(s, nodeid) for s in check.evidence_tests)]
+        if result.points > 0 and seen:
+            result = result.model_copy(update={
+                "points": 0.0, "status": ItemStatus.FAILED,
+                "messages": (f"Seen at run time: {seen[0].message}",) + result.messages})
         idle = [i for i in check.only_if_earned if i in ctx.results and ctx.results[i].points <= 0]
         if result.points > 0 and idle:
             result = result.model_copy(update={
@@ -171,9 +180,10 @@ def run_notebook(ctx: GradingContext) -> None:
 def hidden_tests(ctx: GradingContext) -> None:
     assert ctx.workspace is not None
     items = ctx.pending(TestsCheck)
-    if not items:
+    evidence = [s for item in ctx.pending(ConstraintCheck) for s in item.check.evidence_tests]  # type: ignore[union-attr]
+    if not items and not evidence:
         return
-    selectors = [s for item in items for s in item.check.tests]  # type: ignore[union-attr]
+    selectors = [s for item in items for s in item.check.tests] + evidence  # type: ignore[union-attr]
     session = (ctx.notebook.session if ctx.notebook is not None  # its worker holds the notebook's namespace
                else WorkerSession(ctx.backend, ctx.workspace.path, ctx.rubric.limits, ctx.ro_binds))
     try:
@@ -181,6 +191,8 @@ def hidden_tests(ctx: GradingContext) -> None:
                                     answers=ctx.answers)
         for item in items:
             ctx.results[item.id] = score_tests_item(item, outcomes)
+        ctx.evidence = {nodeid: o for nodeid, o in outcomes.items()
+                        if any(selector_matches(s, nodeid) for s in evidence)}
         if session.death_causes:
             ctx.warnings.extend(f"The worker running your code stopped: {c}" for c in session.death_causes)
     except HiddenTestsError as exc:

@@ -13,7 +13,7 @@ import ast
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from grader.authoring.template import strip_solutions
 from grader.checks.answers import load_answers
@@ -52,6 +52,11 @@ class PublicRule(_Frozen):
     item: str
     points: float
     check: ConstraintCheck
+
+    @field_serializer("check")
+    def _source_rules_only(self, check: ConstraintCheck) -> dict:
+        """The rules read from the source; the hidden tests that look for evidence stay the grader's."""
+        return check.model_dump(mode="json", exclude={"evidence_tests"})
 
 
 class PublicSpec(_Frozen):

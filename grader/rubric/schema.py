@@ -61,6 +61,10 @@ class ConstraintCheck(_Strict):
     #: points only when these items earned points: following the rules with code that
     #: does nothing (the untouched template) earns nothing
     only_if_earned: tuple[str, ...] = ()
+    #: hidden tests that look for the rule being broken at run time. Evidence only: the source
+    #: decides the rule; a failing evidence test costs the rule's points (its message says what
+    #: was seen), a passing one grants nothing (code in the student's process can hide)
+    evidence_tests: tuple[str, ...] = ()
 
 
 class ManualCheck(_Strict):

@@ -5,7 +5,7 @@ working directory. It owns every object the student's code creates; the trusted 
 sees them only as handles (ids into ``_Server.objects``). Requests:
 
 ``import``   import a module of the workspace (``{"module": "mlp"}``)
-``probe``    a grader-authored helper from ``probes`` (``{"name": "tiny_classifier"}``)
+``probe``    a grader-authored helper from ``probes`` (``{"name": "imagenet_standin"}``)
 ``getattr`` / ``setattr`` / ``getitem`` / ``setitem`` / ``call``   on a handle
 ``seed``     seed ``random``, and numpy and torch now if imported, else the moment they are
 ``hold``     keep a value here and answer with its handle (inputs reused by timed calls)
@@ -283,13 +283,13 @@ class _Server:
 
 
 def _probe(name: str) -> Any:
-    # the common probes first: finding them must not import every homework's probes (and torch)
+    # the common probes first, then only the module that lists the name (never every homework's)
     common = importlib.import_module(f"{probes.__name__}.common")
     if name in getattr(common, "__all__", ()):
         return getattr(common, name)
-    for module in probes.modules():
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
+    module = probes.module_of(name)
+    if module is not None and name in getattr(module, "__all__", ()):
+        return getattr(module, name)
     raise AttributeError(f"no probe named {name!r}")
 
 

@@ -85,6 +85,18 @@ _REFERENCE_BACKWARD = """        c, p = self.cache, self.parameters
         self.grads["dJdb1"] = dJdz1.sum(dim=0)
 """
 
+#: autograd reached through strings the static scan does not read as calls: only seen at run time
+_HIDDEN_AUTOGRAD_BACKWARD = """        import operator
+        c, p = self.cache, self.parameters
+        leaves = {name: operator.methodcaller("requires_" + "grad_")(value.detach().clone())
+                  for name, value in p.items()}
+        z1 = c["x"] @ leaves["W1"].T + leaves["b1"]
+        z3 = activate(self.f_function, z1) @ leaves["W2"].T + leaves["b2"]
+        operator.methodcaller("back" + "ward", dJdy_hat)(activate(self.g_function, z3))
+        for name, leaf in leaves.items():
+            self.grads["dJd" + name] = leaf.grad
+"""
+
 _STABLE_SIGMOID = """        e = torch.exp(-z.abs())  # in (0, 1]: never overflows
         return torch.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 """
@@ -225,6 +237,14 @@ VARIANTS: tuple[Variant, ...] = (
         loses=frozenset({RULES}),
         why="backward re-runs the forward pass with requires_grad and calls .backward(): right "
         "numbers, but the homework is to write the backward pass by hand",
+    ),
+    Variant(
+        id="backward_hides_autograd",
+        file="mlp.py",
+        substitutions=((_REFERENCE_BACKWARD, _HIDDEN_AUTOGRAD_BACKWARD),),
+        loses=frozenset({RULES}),
+        why="autograd through operator.methodcaller with built names: the source scan may miss it, the "
+        "run-time evidence test sees Tensor.backward and requires_grad_ while backward runs",
     ),
     Variant(
         id="uses_torch_nn_functional",

@@ -20,6 +20,7 @@ __all__ = [
     "course_start_image",
     "label_logit",
     "call_as_course_main",
+    "backward_watching_autograd",
 ]
 
 _PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
@@ -148,3 +149,32 @@ def call_as_course_main(gradient_descent, label: int, image_seed: int, model_see
     image = course_start_image(image_seed)
     model = imagenet_standin(model_seed)
     return gradient_descent(image, model, label_logit(label))
+
+
+_AUTOGRAD_CALLS = ("backward", "grad", "requires_grad_", "__set__", "retain_grad", "enable_grad")
+
+
+def backward_watching_autograd(net, dJdy_hat) -> list:
+    """Run ``net.backward(dJdy_hat)`` and list the autograd calls it made (evidence, never a verdict).
+
+    A ``TorchFunctionMode`` sees ``Tensor.backward``, ``torch.autograd.grad``,
+    ``requires_grad_`` and ``requires_grad = ...`` as they happen. Code can hide from it
+    (it runs in the student's process), so an empty list proves nothing; a non-empty one
+    is reported beside the static rule, which decides.
+    """
+    from torch.overrides import TorchFunctionMode
+
+    seen: list[str] = []
+
+    class _Watch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "")
+            if name in _AUTOGRAD_CALLS and (name != "__set__" or "requires_grad" in repr(func)):
+                label = "requires_grad = ..." if name == "__set__" else name
+                if label not in seen:
+                    seen.append(label)
+            return func(*args, **(kwargs or {}))
+
+    with _Watch():
+        net.backward(torch.as_tensor(dJdy_hat, dtype=torch.float32))
+    return seen
