@@ -155,3 +155,28 @@ def test_every_automatic_item_is_lost_by_some_variant():
     lost = set().union(*(v.loses for v in VARIANTS))
     assert AUTOMATIC_ITEMS - lost == set()
 
+
+
+def test_a_submitted_siren_model_is_judged_for_the_ta(tmp_path, warm_backend):
+    """A siren_model.p in the submission (a state dict, as the starter's train() saves it) is read
+    with weights_only in the worker, judged in the grader's Siren against the course's 0.03 and
+    shown beside 5.5's figure; the grader's own run still decides the points. A file that is not
+    a state dict is ignored (nothing shown, no points lost)."""
+    import base64
+
+    import torch
+
+    submission = _copy_reference(tmp_path)
+    zeros = {f"net.{i}.linear.weight": torch.zeros(o, n) for i, (n, o) in
+             enumerate([(2, 32)] + [(32, 32)] * 7 + [(32, 1)])}
+    zeros.update({f"net.{i}.linear.bias": torch.zeros(32) for i in range(8)})
+    torch.save(zeros, submission / "siren_model.p")
+    result = _grade_items(submission, frozenset({"5.5.sin"}), warm_backend)
+    (item,) = result.items
+    assert item.points == item.max_points, _table(result)
+    texts = [base64.b64decode(a.data_b64).decode() for a in item.artifacts if a.title == "siren_model.p"]
+    assert len(texts) == 1 and "read as a" in texts[0] and "0.03" in texts[0], texts
+    (submission / "siren_model.p").write_bytes(b"not a checkpoint")
+    result = _grade_items(submission, frozenset({"5.5.sin"}), warm_backend)
+    (item,) = result.items
+    assert item.points == item.max_points and not [a for a in item.artifacts if a.title == "siren_model.p"]
