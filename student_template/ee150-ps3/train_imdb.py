@@ -10,13 +10,13 @@ the file the grader evaluates (``rnn_short``, ``rnn_long``, ``lstm_short``, ...)
 
 import argparse
 import random
-import time
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, random_split
 
 from psthree import train_test
+from psthree.utils import MetricsLogger, get_results_path
 from psthree.data import TextClassificationDataset, read_imdb
 from psthree.lstm import LSTM
 from psthree.rnn import RNN
@@ -61,15 +61,16 @@ def main(argv=None):
     train_dl = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     val_dl = DataLoader(val_set, batch_size=256)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    results = Path("results") / args.model / "imdb" / time.strftime("%Y%m%d-%H%M%S")
-    logger = train_test.train(model, args.model, train_dl, val_dl, torch.nn.CrossEntropyLoss(), optimizer,
-                              args.epochs, train_test.MetricsLogger(), results)
+    results = get_results_path("results", args.model, "imdb")
+    logger = MetricsLogger()
+    train_test.train(model, args.model, train_dl, val_dl, torch.nn.CrossEntropyLoss(), optimizer, args.epochs, logger,
+                     results)
     if args.checkpoint:
         target = Path("results") / "checkpoints" / f"{args.checkpoint}.pth"
         target.parent.mkdir(parents=True, exist_ok=True)
         torch.save(model, target)
         print(f"saved {target}")
-    print(f"final validation accuracy {logger.history['val_acc'][-1]:.4f}; results in {results}")
+    print(f"final validation accuracy {logger.get_last_epoch_average('val_accuracy'):.4f}; results in {results}")
 
 
 if __name__ == "__main__":

@@ -151,9 +151,12 @@ VARIANTS: tuple[Variant, ...] = (
             "RNNLayer built of nn.Linear layers (biases inside them): a reasonable choice the starter leaves open, "
             "full marks"),
     Variant("rnn_first_step_not_last", "psthree/train_test.py",
-            (("        return outputs[:, -1, :]\n", "        return outputs[:, 0, :]\n"),),
+            (("            if model_type in SEQUENCE_MODELS:\n                outputs = outputs[:, -1, :]\n"
+              "            loss = criterion(outputs, labels)\n            loss.backward()\n",
+              "            if model_type in SEQUENCE_MODELS:\n                outputs = outputs[:, 0, :]\n"
+              "            loss = criterion(outputs, labels)\n            loss.backward()\n"),),
             frozenset({"2a.iv"}), ("2a.iv", "2a.i"),
-            "sequence_logits returns y_1 (mostly padding) instead of y_T; graded without the retrains, which "
+            "train() classifies by y_1 (mostly padding) instead of y_T; graded without the retrains, which "
             "it would also fail"),
     Variant("tokenizer_keeps_stop_words", "psthree/data.py",
             (("        return [stem(word) for word in text.split() if word not in STOP_WORDS]\n",
@@ -183,7 +186,7 @@ VARIANTS: tuple[Variant, ...] = (
             frozenset({"1c.filters"}), ("1c.filters",),
             "four zero filters: not hand-picked features (the filters must be four different, non-zero ones)"),
     Variant("optimizer_never_steps", "psthree/train_test.py",
-            (("                optimizer.step()\n", ""),),
+            (("            optimizer.step()\n", ""),),
             frozenset({"2a.v.trains"}), ("2a.v.trains",),
             "train() computes gradients but never updates: the short RNN retrain's loss does not fall"),
     Variant("table_left_empty", "answers.yaml",

@@ -37,6 +37,7 @@ __all__ = [
     "ps3_load_weights",
     "ps3_set_course_weights",
     "ps3_weights_train",
+    "ps3_train_last_step",
     "ps3_describe",
 ]
 
@@ -186,6 +187,45 @@ def ps3_weights_train(module, names: list) -> dict:
     return out
 
 
+class _TwoHeads(torch.nn.Module):
+    """A grader-made sequence model: ``B x T x 2`` whose last step and other steps have their own weights."""
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.last = torch.nn.Linear(features, 2)
+        self.rest = torch.nn.Linear(features, 2)
+
+    def forward(self, x):
+        out = self.rest(x).unsqueeze(1).repeat(1, 4, 1)
+        return torch.cat([out[:, :-1], self.last(x).unsqueeze(1)], dim=1)
+
+
+def ps3_train_last_step(model_type: str = "rnn", seed: int = 0) -> dict:
+    """Run the student's ``train`` on a grader-made sequence model; report which of its heads moved.
+
+    The model's last step and its earlier steps come from separate linear layers, so a
+    ``train`` that classifies by the last step (``outputs[:, -1]``) changes only ``last``;
+    one that takes another step, or flattens the steps, changes ``rest``.
+    """
+    from torch.utils.data import DataLoader, TensorDataset
+
+    train_test = ps3_module("train_test")
+    generator = torch.Generator().manual_seed(int(seed))
+    x = torch.randn(96, 6, generator=generator)
+    y = (x[:, 0] > 0).long()
+    torch.manual_seed(int(seed))
+    model = _TwoHeads(6)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True,
+                        generator=torch.Generator().manual_seed(int(seed)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    _course_train(train_test, model, str(model_type), loader, DataLoader(TensorDataset(x[:32], y[:32]), batch_size=16),
+                  optimizer, 1)
+    moved = {head: any(not torch.equal(p.detach(), before[n]) for n, p in model.named_parameters()
+                       if n.startswith(head + ".")) for head in ("last", "rest")}
+    return moved
+
+
 def ps3_describe(model) -> dict:
     """The class name, parameter count and parameter shapes of ``model``."""
     return {"class": type(model).__name__, "module": type(model).__module__,
@@ -245,11 +285,9 @@ def ps3_train_mnist(model, model_type: str, *, train_count: int = 48000, epochs:
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=lr)
     start = time.perf_counter()
-    logger = train_test.train(model, model_type, train_dl, val_dl, torch.nn.CrossEntropyLoss(), optimizer,
-                              epochs, train_test.MetricsLogger(), None)
+    history = _course_train(train_test, model, model_type, train_dl, val_dl, optimizer, epochs)
     seconds = time.perf_counter() - start
-    history = getattr(logger, "history", {}) if logger is not None else {}
-    return {"history": {k: [float(v) for v in vals] for k, vals in dict(history).items()},
+    return {"history": history,
             "seconds": seconds, "filters_before": before, "filters_after": ps3_conv_weight(model),
             "weight_requires_grad": bool(model.conv.weight.requires_grad)}
 
@@ -357,6 +395,10 @@ def ps3_imdb_retrain(model_type: str, *, count: int = 600, max_len: int = 100, e
         dataset = data.TextClassificationDataset(rows[: 4 * count], vocab_size=vocab_size, min_seq_length=1,
                                                  max_seq_length=max_len, dataset_length=count, quiet=True)
     tokenizer = dataset.tokenizer
+    with contextlib.redirect_stdout(None):  # the course's train always gets a validation loader
+        val_set = data.TextClassificationDataset(rows[4 * count:5 * count], tokenizer=tokenizer, vocab_size=vocab_size,
+                                                 min_seq_length=1, max_seq_length=max_len, dataset_length=64,
+                                                 quiet=True)
     if model_type == "rnn":
         model = ps3_module("rnn").RNN(tokenizer, 128, 128, 2)
     elif model_type == "lstm":
@@ -367,8 +409,34 @@ def ps3_imdb_retrain(model_type: str, *, count: int = 600, max_len: int = 100, e
                         generator=torch.Generator().manual_seed(int(seed)))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     start = time.perf_counter()
-    logger = train_test.train(model, model_type, loader, None, torch.nn.CrossEntropyLoss(), optimizer, epochs,
-                              train_test.MetricsLogger(), None)
-    history = getattr(logger, "history", {}) if logger is not None else {}
-    return {"history": {k: [float(v) for v in vals] for k, vals in dict(history).items()},
-            "seconds": time.perf_counter() - start, "examples": len(dataset)}
+    val_loader = DataLoader(val_set, batch_size=batch_size)
+    history = _course_train(train_test, model, model_type, loader, val_loader, optimizer, epochs)
+    return {"history": history, "seconds": time.perf_counter() - start, "examples": len(dataset)}
+
+
+def _course_train(train_test, model, model_type, train_dl, val_dl, optimizer, epochs) -> dict:
+    """Run the student's ``train`` as the course's scripts call it; the history from the course's logger.
+
+    ``train`` returns nothing in the course: what it logged is read from the
+    ``psthree.utils.MetricsLogger`` handed to it (the grader's copy of the course's file),
+    and what it saves goes to a fresh folder of the workspace. ``batch_loss`` is every
+    training batch's logged loss; ``train_acc``/``val_acc`` the per-epoch means of the
+    logged accuracies.
+    """
+    import tempfile
+
+    logger = ps3_module("utils").MetricsLogger()
+    results = tempfile.mkdtemp(prefix=f"grader-{model_type}-", dir=".")
+    train_test.train(model, model_type, train_dl, val_dl, torch.nn.CrossEntropyLoss(), optimizer, epochs, logger,
+                     results)
+    metrics = {str(name): [[float(v) for v in epoch] for epoch in epochs_] for name, epochs_ in
+               dict(getattr(logger, "metrics", {})).items()}
+
+    def pick(split, kind):
+        names = [n for n in metrics if split in n.lower() and kind in n.lower()]
+        return metrics[names[0]] if names else []
+
+    losses = pick("train", "loss")
+    return {"batch_loss": [v for epoch in losses for v in epoch],
+            "train_acc": [sum(e) / len(e) for e in pick("train", "acc") if e],
+            "val_acc": [sum(e) / len(e) for e in pick("val", "acc") if e]}

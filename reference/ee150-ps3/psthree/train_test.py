@@ -1,106 +1,81 @@
-"""Training and testing loops shared by every model of the problem set (1b ii, 2a iv).
+"""Training and testing loops shared by every model of the problem set (1b ii, 2a iv), as the
+course's ``train_test.py`` has them.
 
-``train`` runs ``num_epochs`` epochs over ``train_dl``, evaluates on ``val_dl`` after each,
-records the mean loss and the accuracy of both in ``metrics_logger`` and, when
-``results_path`` is given, writes the loss and accuracy plots and the model there.
-``model_type`` is ``cnn``, ``manual_cnn``, ``rnn``, ``lstm`` or ``transformer``: the
-sequence models return one output per step (``B x T x C``) and only the last step's
-logits classify the review (``sequence_logits``).
+``train(model, model_type, train_dataloader, val_dataloader, criterion, optimizer,
+num_epochs, metrics_logger, results_path)`` trains for ``num_epochs`` epochs, records each
+batch's ``train_loss``/``train_accuracy`` and each validation batch's
+``val_loss``/``val_accuracy`` in ``metrics_logger`` (``psthree.utils.MetricsLogger``), then
+writes ``plots/train_loss.png``, ``plots/train_accuracy.png``, ``train_results.txt`` and the
+whole model as ``<model_type>.pth`` under ``results_path``. It returns nothing. The sequence
+models (``SEQUENCE_MODELS``) return one output per step (``B x T x C``): only the last
+step's logits classify the review.
 """
 
-from pathlib import Path
+import os
 
 import torch
+from tqdm import tqdm
 
-SEQUENCE_MODELS = ("rnn", "lstm")
-
-
-class MetricsLogger:
-    """Per-epoch mean loss and accuracy of each split: ``history["train_loss"]`` etc., and
-    every training batch's loss in ``history["batch_loss"]``."""
-
-    def __init__(self):
-        self.history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "batch_loss": []}
-
-    def log(self, split, loss, accuracy):
-        self.history[f"{split}_loss"].append(float(loss))
-        self.history[f"{split}_acc"].append(float(accuracy))
+SEQUENCE_MODELS = ["rnn", "lstm", "transformer"]
 
 
-def sequence_logits(outputs, model_type):
-    """The logits that classify each example: the last step's for the RNN and the LSTM."""
-    # BEGIN SOLUTION
-    if model_type in SEQUENCE_MODELS:
-        return outputs[:, -1, :]
-    return outputs
-    # END SOLUTION
-
-
-def run_epoch(model, model_type, loader, criterion, optimizer=None, metrics_logger=None):
-    """One pass over ``loader``; trains when an ``optimizer`` is given. Returns ``(mean loss, accuracy)``."""
-    training = optimizer is not None
-    model.train(training)
-    total_loss, correct, seen = 0.0, 0, 0
-    with torch.set_grad_enabled(training):
-        for inputs, labels in loader:
-            # BEGIN SOLUTION
-            logits = sequence_logits(model(inputs), model_type)
-            loss = criterion(logits, labels)
-            if training:
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                if metrics_logger is not None:
-                    metrics_logger.history["batch_loss"].append(float(loss.detach()))
-            total_loss += float(loss.detach()) * len(labels)
-            correct += int((logits.argmax(dim=1) == labels).sum())
-            seen += len(labels)
-            # END SOLUTION
-    return total_loss / max(seen, 1), correct / max(seen, 1)
-
-
-def train(model, model_type, train_dl, val_dl, criterion, optimizer, num_epochs, metrics_logger, results_path):
-    """Train ``model`` for ``num_epochs`` epochs; returns ``metrics_logger``."""
+def train(model, model_type, train_dataloader, val_dataloader, criterion, optimizer, num_epochs, metrics_logger,
+          results_path):
     for epoch in range(num_epochs):
-        train_loss, train_acc = run_epoch(model, model_type, train_dl, criterion, optimizer, metrics_logger)
-        metrics_logger.log("train", train_loss, train_acc)
-        if val_dl is not None:
-            val_loss, val_acc = run_epoch(model, model_type, val_dl, criterion)
-            metrics_logger.log("val", val_loss, val_acc)
-            print(f"epoch {epoch + 1}/{num_epochs}: train loss {train_loss:.4f} acc {train_acc:.4f}, "
-                  f"val loss {val_loss:.4f} acc {val_acc:.4f}")
-    if results_path is not None:
-        save_results(model, metrics_logger, Path(results_path))
-    return metrics_logger
+        model.train()
+        for inputs, labels in tqdm(train_dataloader, desc=f"epoch {epoch + 1}/{num_epochs}", leave=False):
+            # BEGIN SOLUTION
+            optimizer.zero_grad()
+            outputs = model(inputs)
+            if model_type in SEQUENCE_MODELS:
+                outputs = outputs[:, -1, :]
+            loss = criterion(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            predictions = torch.argmax(torch.softmax(outputs, dim=1), dim=1)
+            # END SOLUTION
+            metrics_logger.update("train_loss", loss.item())
+            metrics_logger.update("train_accuracy", (predictions == labels).float().mean().item())
+        if val_dataloader is not None:
+            model.eval()
+            with torch.no_grad():
+                for inputs, labels in val_dataloader:
+                    # BEGIN SOLUTION
+                    outputs = model(inputs)
+                    if model_type in SEQUENCE_MODELS:
+                        outputs = outputs[:, -1, :]
+                    loss = criterion(outputs, labels)
+                    predictions = torch.argmax(outputs, dim=1)
+                    # END SOLUTION
+                    metrics_logger.update("val_loss", loss.item())
+                    metrics_logger.update("val_accuracy", (predictions == labels).float().mean().item())
+        print(f"epoch {epoch + 1}/{num_epochs}: train loss {metrics_logger.get_last_epoch_average('train_loss'):.4f}, "
+              f"accuracy {metrics_logger.get_last_epoch_average('train_accuracy'):.4f}")
+        metrics_logger.next_epoch()
+    os.makedirs(os.path.join(results_path, "plots"), exist_ok=True)
+    metrics_logger.plot_metric("train_loss", os.path.join(results_path, "plots", "train_loss.png"), "loss")
+    metrics_logger.plot_metric("train_accuracy", os.path.join(results_path, "plots", "train_accuracy.png"), "accuracy")
+    with open(os.path.join(results_path, "train_results.txt"), "w") as handle:
+        for name in ("train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+            handle.write(f"{name}: {metrics_logger.get_last_epoch_average(name)}\n")
+    torch.save(model, os.path.join(results_path, f"{model_type}.pth"))
 
 
-def test(model, model_type, test_dl, criterion, metrics_logger=None):
-    """Mean loss and accuracy on ``test_dl``; logged as the ``test`` split when a logger is given."""
-    loss, accuracy = run_epoch(model, model_type, test_dl, criterion)
-    if metrics_logger is not None:
-        metrics_logger.history.setdefault("test_loss", []).append(loss)
-        metrics_logger.history.setdefault("test_acc", []).append(accuracy)
-    return loss, accuracy
-
-
-def save_results(model, metrics_logger, folder):
-    """``loss.png``, ``accuracy.png`` and ``model.pth`` (the whole model) in ``folder``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    history = metrics_logger.history
-    for metric in ("loss", "acc"):
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        for split in ("train", "val"):
-            values = history.get(f"{split}_{metric}", [])
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=split)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy" if metric == "acc" else "loss")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(folder / ("accuracy.png" if metric == "acc" else "loss.png"))
-        plt.close(fig)
-    torch.save(model, folder / "model.pth")
+def test(model, model_type, test_dataloader, criterion, metrics_logger, results_path):
+    model.eval()
+    with torch.no_grad():
+        for inputs, labels in test_dataloader:
+            # BEGIN SOLUTION
+            outputs = model(inputs)
+            if model_type in SEQUENCE_MODELS:
+                outputs = outputs[:, -1, :]
+            loss = criterion(outputs, labels)
+            predictions = torch.argmax(outputs, dim=1)
+            # END SOLUTION
+            metrics_logger.update("test_loss", loss.item())
+            metrics_logger.update("test_accuracy", (predictions == labels).float().mean().item())
+    loss, accuracy = metrics_logger.get_last_epoch_average("test_loss"), metrics_logger.get_last_epoch_average(
+        "test_accuracy")
+    print(f"test loss {loss:.4f}, test accuracy {accuracy:.4f}")
+    with open(os.path.join(results_path, "test_results.txt"), "w") as handle:
+        handle.write(f"test_loss: {loss}\ntest_accuracy: {accuracy}\n")

@@ -138,10 +138,11 @@ def test_transformer_forward(student, rng):
     ids = torch.from_numpy(rng.integers(2, 50, size=(3, 9)))
     ids[0, :4] = 0  # left padding
     out = model(ids)
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (3, 2) or not torch.isfinite(out).all():
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (3, 9, 2) or not torch.isfinite(out).all():
         got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         pytest.fail(f"Transformer(tokenizer with vocab_size 50, 16, 4, 32, 2) on 3 x 9 ids (one left-padded) returned "
-                    f"{got}; expected 3 x 2 finite logits, one row per review", pytrace=False)
+                    f"{got}; expected 3 x 9 x 2 finite outputs, one per position (the course's train takes the "
+                    "last)", pytrace=False)
 
 
 def test_comparison_table(student, scores, answers):

@@ -81,15 +81,15 @@ def test_rnn_model_shape_and_padding(student, rng):
                     "(one output per step)", pytrace=False)
 
 
-def test_sequence_logits_last_step(student, rng):
-    train_test = mod(student, "train_test")
-    outputs = randn(rng, 4, 6, 2)
+def test_train_takes_the_last_step(student):
+    """2a iv through the course's train(): a grader-made B x T x 2 model whose last step has its own weights."""
     for model_type in ("rnn", "lstm"):
-        compare(train_test.sequence_logits(outputs, model_type), outputs[:, -1, :],
-                f"sequence_logits(outputs of 4 x 6 x 2, {model_type!r}) (the last step, y_T)")
-    flat = randn(rng, 4, 2)
-    compare(train_test.sequence_logits(flat, "transformer"), flat,
-            "sequence_logits(4 x 2 logits, 'transformer') (already one row per review)")
+        moved = student.probe.ps3_train_last_step(model_type, seed=150)
+        if not moved.get("last") or moved.get("rest"):
+            pytest.fail(f"train(model, {model_type!r}, ...) on a model that returns B x T x 2: the weights behind "
+                        f"the last step {'changed' if moved.get('last') else 'did not change'}, those behind the "
+                        f"other steps {'changed' if moved.get('rest') else 'did not'}; for the sequence models only "
+                        "the last step's output, outputs[:, -1], should classify", pytrace=False)
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=["3x5", "1x1", "4x9"])

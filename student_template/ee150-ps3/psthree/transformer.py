@@ -3,7 +3,8 @@
 ids ``B x T`` -> embedding (``d_model``, 0 is padding) + learned positions ->
 ``x + MultiHeadAttention(x, mask)`` -> LayerNorm -> ``x + FFN(x)`` (``d_model -> d_ff ->
 ReLU -> d_model``) -> LayerNorm -> mean over the non-padding steps -> ``Linear(d_model,
-num_classes)``: ``B x num_classes`` logits.
+num_classes)``, given at every position: ``B x T x num_classes`` (the course's models return one
+output per position and its ``train`` takes the last).
 """
 
 import torch
