@@ -167,12 +167,16 @@ def _warm_optional(name: str) -> None:
     torchvision's import pulls in ``torch._dynamo`` (2 to 4 s); it starts no thread, so
     forking after it is safe. OpenCV is left out: its import starts a thread.
     """
-    before = set(os.listdir("/tmp"))
+    before, environment = set(os.listdir("/tmp")), dict(os.environ)
     try:
         importlib.import_module(name)
     except Exception:  # noqa: BLE001 - absent or broken here: the child imports (and reports) it itself
         sys.modules.pop(name, None)
-    for entry in set(os.listdir("/tmp")) - before:  # torch._dynamo's cache folder: every child starts with /tmp empty
+    # torch._dynamo sets TORCHINDUCTOR_CACHE_DIR and makes that folder: every child starts as a fresh
+    # worker does, with the worker's own environment and an empty /tmp
+    os.environ.clear()
+    os.environ.update(environment)
+    for entry in set(os.listdir("/tmp")) - before:
         shutil.rmtree(os.path.join("/tmp", entry), ignore_errors=True)
 
 

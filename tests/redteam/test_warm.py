@@ -313,7 +313,10 @@ def test_submission_b_sees_nothing_of_a(attack, warm, fresh_scores, tmp_path):  
     observer = _grade(_submission(tmp_path / "b", "", observe=True), warm)
     assert _scores(observer) == fresh_scores, f"B after {attack}:\n{summarize(observer, set())}\nA:\n{shown}"
     if attack in ("daemons", "files", "sysv-ipc", "signals", "zygote-proc", "thread"):
-        assert hostile.outcome.value == "graded" and _scores(hostile) == fresh_scores, shown
+        expected = dict(fresh_scores)
+        if "ctypes" in ATTACKS[attack]:  # item 3's rule forbids ctypes, which these attacks use
+            expected["3"] = (0.0, "failed")
+        assert hostile.outcome.value == "graded" and _scores(hostile) == expected, shown
         assert reused and all(z.problem is None for z in reused), f"{attack} cost the warm sandbox: {reused}"
 
 
