@@ -33,7 +33,7 @@ def assert_close(got, expected: torch.Tensor, what: str, *, rtol: float = 1e-5, 
         err = (got - expected).abs()
         worst = int(err.argmax())
         pytest.fail(f"{what}: {int(bad.sum())} of {bad.numel()} values differ; max abs error {float(err.max()):.3g} "
-                    f"(got {float(got.view(-1)[worst]):.6g}, expected {float(expected.view(-1)[worst]):.6g} at flat "
+                    f"(got {float(got.reshape(-1)[worst]):.6g}, expected {float(expected.reshape(-1)[worst]):.6g} at flat "
                     f"index {worst})", pytrace=False)
 
 
