@@ -34,6 +34,19 @@ pytestmark = pytest.mark.skipif(
 OBSERVER = f'''
 import os as _os, time as _time
 
+def _layout(path):
+    # the sandbox's own layout, the same in every sandbox: folders bwrap made under /tmp to reach
+    # a bind (a checkout under the host's /tmp holds the .venv), holding only mount points
+    try:
+        if _os.path.islink(path) or not _os.path.isdir(path):
+            return False
+        if _os.path.ismount(path):
+            return True
+        entries = _os.listdir(path)
+    except OSError:  # a folder A locked: not the layout
+        return False
+    return bool(entries) and all(_layout(_os.path.join(path, n)) for n in entries)
+
 def _seen():
     found = []
     for pid in _os.listdir("/proc"):
@@ -51,7 +64,7 @@ def _seen():
             names = _os.listdir(place)
         except OSError:
             names = []
-        found += [f"{{place}}/{{n}}" for n in names]
+        found += [f"{{place}}/{{n}}" for n in names if not _layout(_os.path.join(place, n))]
     for dirpath, dirs, files in _os.walk("."):
         found += [f"workspace {{dirpath}}/{{n}}" for n in dirs + files if n.startswith("a-")]
     for kind in ("shm", "sem", "msg"):
@@ -65,7 +78,7 @@ def _seen():
 
 SEEN = _seen()
 _time.sleep(0.3)  # a thread of A that survived would write here by now
-SEEN += [f"late /tmp/{{n}}" for n in _os.listdir("/tmp")]
+SEEN += [f"late /tmp/{{n}}" for n in _os.listdir("/tmp") if not _layout(_os.path.join("/tmp", n))]
 '''
 
 OBSERVED_ADD = '''
