@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 
@@ -304,6 +305,11 @@ class _LearningRates:
         torch.optim.Optimizer.__init__ = self._original
 
 
+def _pyplot():
+    """matplotlib.pyplot if the student's code imported it, else None."""
+    return sys.modules.get("matplotlib.pyplot")
+
+
 def course_train(siren, activation: str, total_epochs: int, batch_size: int, seed: int,
                  learning_rates: dict | None = None) -> dict:
     """Run the student's ``train(total_epochs, batch_size, activation)`` as the course's CLI
@@ -311,10 +317,10 @@ def course_train(siren, activation: str, total_epochs: int, batch_size: int, see
     ``_LearningRates``), and return what it saved (``siren_model.p``, read with
     ``weights_only``), the lines of the figures it drew (its loss curve), the optimisers it
     built and its CPU time. The trusted side loads the state into its own Siren and judges it."""
-    import matplotlib.pyplot as plt
-
+    # the figures the student's train() draws: pyplot is looked up, never imported here (probe
+    # modules import only torch, numpy and the standard library; a train() that plots imports it)
     torch.manual_seed(seed)
-    before = set(plt.get_fignums())
+    before = set(_pyplot().get_fignums()) if _pyplot() else set()
     home = os.getcwd()
     folder = tempfile.mkdtemp(prefix="siren-run-")
     os.chdir(folder)
@@ -338,7 +344,8 @@ def course_train(siren, activation: str, total_epochs: int, batch_size: int, see
     finally:
         os.chdir(home)
         shutil.rmtree(folder, ignore_errors=True)
-    figures = [plt.figure(n) for n in plt.get_fignums() if n not in before]
+    plt = _pyplot()
+    figures = [plt.figure(n) for n in plt.get_fignums() if n not in before] if plt else []
     curves = _loss_curves(figures)
     for figure in figures:
         plt.close(figure)
