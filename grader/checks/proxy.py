@@ -19,10 +19,8 @@ Two helpers for checks that need more than values:
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from grader.worker.protocol import Handle
@@ -32,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["StudentProxy", "RemoteHandle", "CallTiming", "time_call", "HiddenTestBug"]
 
-#: the probe modules (grader/worker/probes), read for their names only
-_PROBES_DIR = Path(__file__).resolve().parent.parent / "worker" / "probes"
 
 
 class RemoteHandle:
@@ -96,17 +92,11 @@ class HiddenTestBug(LookupError):
     """A hidden test used the grader wrongly (a probe that does not exist): a grader error."""
 
 
-@functools.lru_cache(maxsize=1)
 def _probe_names() -> frozenset[str]:
-    """Every probe's name, read from the probe modules' sources (nothing is imported)."""
-    import ast
+    """Every probe's name (the probe modules' ``__all__``, read from source: nothing is imported)."""
+    from grader.worker import probes
 
-    names: set[str] = set()
-    for path in _PROBES_DIR.glob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
-                names.update(ast.literal_eval(node.value))
-    return frozenset(names)
+    return probes.names()
 
 
 class _ProbeNamespace:

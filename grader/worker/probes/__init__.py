@@ -25,12 +25,23 @@ def modules() -> list[ModuleType]:
     return _cache
 
 
+def names() -> frozenset[str]:
+    """Every probe's name, read from the modules' sources (nothing is imported)."""
+    return frozenset(_name_index())
+
+
 def module_of(name: str) -> ModuleType | None:
     """The probe module whose ``__all__`` lists ``name``, imported alone (None if there is none).
 
     The names are read from the modules' sources, so finding one homework's probe imports
     neither the other homeworks' probe modules nor torch when that homework does not need it.
     """
+    module = _name_index().get(name)
+    return importlib.import_module(f"{__name__}.{module}") if module else None
+
+
+def _name_index() -> dict[str, str]:
+    """``{probe name: module name}`` from each probe module's literal ``__all__``."""
     if not _index:
         folder = os.path.dirname(__file__)
         for info in pkgutil.iter_modules(__path__):
@@ -40,5 +51,4 @@ def module_of(name: str) -> ModuleType | None:
                 if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
                     for listed in ast.literal_eval(node.value):
                         _index.setdefault(listed, info.name)
-    module = _index.get(name)
-    return importlib.import_module(f"{__name__}.{module}") if module else None
+    return _index
